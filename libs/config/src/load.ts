@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Variables that hold secrets: in production each must be set, no generated default. */
+  secrets?: readonly string[];
+}
+
+export const isProductionEnv = (env: NodeJS.ProcessEnv) => env.NODE_ENV === 'production';
+
+/**
+ * Validates the whole environment at once and fails listing every bad variable, not just the first,
+ * so an operator fixes a Deployment in one go.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv, options: LoadOptions = {}): z.output<S> {
+  const problems: string[] = [];
+  if (isProductionEnv(env)) {
+    for (const name of options.secrets ?? []) {
+      if (!env[name]) problems.push(`${name}: required in production (a secret; no default is generated)`);
+    }
+  }
+  // Empty strings are how unset values arrive from many orchestrators; treat them as unset.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** "true"/"false"/"1"/"0", since z.coerce.boolean() would read "false" as true. */
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envInt = (fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const envPort = (fallback: number) => envInt(fallback, { min: 0, max: 65535 });
+
+export const envLogLevel = z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info');
+
+export const envUrl = (fallback?: string) => (fallback ? z.url().default(fallback) : z.url());
+
+/** Names of every variable a service reads, derived from its schema (deployment checks use it). */
+export const configVariables = (schema: z.ZodObject): string[] => Object.keys(schema.shape).sort();

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import {
+  ConversationSid,
+  CustomerFriendlyName,
+  DeploymentKey,
+  Identity,
+  IsoDateTime,
+  MessageSid,
+  PreEngagementData,
+  TokenResponse,
+} from './common';
+
+export const WEBCHAT_TOKEN_PATH = '/v2/Webchat/Token';
+export const WEBCHAT_REFRESH_PATH = '/v2/Webchat/Tokens/Refresh';
+export const WEB_CHANNELS_PATH = '/v2/WebChannels';
+
+/** The three headers the widget sends for the fingerprint (DESIGN.md, "Fingerprint"). */
+export const FINGERPRINT_HEADERS = {
+  userSettings: 'x-webchat-sec-usersettings',
+  decoders: 'x-webchat-sec-decoders',
+  webchatInfo: 'x-webchat-sec-webchatinfo',
+} as const;
+
+/**
+ * The widget may post JSON or a form, and older embeds spell the key `DeploymentKey`;
+ * both spellings are folded into `deploymentKey` before validation.
+ */
+export const WebchatTokenRequest = z.strictObject({
+  deploymentKey: DeploymentKey,
+  identity: Identity.optional(),
+  customerFriendlyName: CustomerFriendlyName.optional(),
+  preEngagementData: PreEngagementData.optional(),
+});
+export type WebchatTokenRequest = z.input<typeof WebchatTokenRequest>;
+export const WebchatTokenResponse = TokenResponse;
+export type WebchatTokenResponse = z.infer<typeof WebchatTokenResponse>;
+
+export const RefreshTokenRequest = z.strictObject({
+  deploymentKey: DeploymentKey,
+  token: z.string().min(1).max(16 * 1024),
+});
+export type RefreshTokenRequest = z.input<typeof RefreshTokenRequest>;
+export const RefreshTokenResponse = TokenResponse;
+
+export const CreateWebChannelRequest = z.strictObject({
+  customerFriendlyName: CustomerFriendlyName.optional(),
+  preEngagementData: PreEngagementData.optional(),
+});
+export type CreateWebChannelRequest = z.input<typeof CreateWebChannelRequest>;
+
+export const WebChannel = z.strictObject({
+  conversationSid: ConversationSid,
+  identity: Identity,
+  welcomeMessage: z.string(),
+  createdAt: IsoDateTime,
+});
+export type WebChannel = z.infer<typeof WebChannel>;
+
+export const MESSAGE_MAX_BYTES = 4 * 1024;
+export const MessageBody = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MESSAGE_MAX_BYTES, { message: `must be at most ${MESSAGE_MAX_BYTES} bytes` });
+
+export const Message = z.strictObject({
+  messageSid: MessageSid,
+  author: z.enum(['guest', 'system']),
+  body: z.string(),
+  createdAt: IsoDateTime,
+});
+export type Message = z.infer<typeof Message>;
+
+export const PostMessageRequest = z.strictObject({ body: MessageBody });
+export type PostMessageRequest = z.input<typeof PostMessageRequest>;
+
+export const WebChannelParams = z.strictObject({ conversationSid: ConversationSid });
+
+export const WebChannelWithMessages = WebChannel.extend({ messages: z.array(Message) });
+export type WebChannelWithMessages = z.infer<typeof WebChannelWithMessages>;
+
+export const MessageList = z.strictObject({ messages: z.array(Message) });

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { AccountSid, EpochSeconds, Fingerprint, Grants, Identity, IsoDateTime, TokenResponse, Ttl } from './common';
+
+export const SCOPED_AUTH_GENERATE_PATH = '/v1/ScopedAuthTokens/generate/internal';
+export const SCOPED_AUTH_VALIDATE_PATH = '/v1/ScopedAuthTokens/validate/internal';
+
+export const GenerateScopedTokenRequest = z.strictObject({
+  accountSid: AccountSid,
+  grants: Grants,
+  ttl: Ttl.default(3600),
+  encrypt: z.boolean().default(true),
+  fingerprint: Fingerprint.optional(),
+  identity: Identity.optional().describe('Re-issue for the same guest instead of a new random identity'),
+  sessionStartedAt: EpochSeconds.optional().describe('When the guest session began (refresh keeps it)'),
+});
+export type GenerateScopedTokenRequest = z.input<typeof GenerateScopedTokenRequest>;
+
+export const GenerateScopedTokenResponse = TokenResponse;
+export type GenerateScopedTokenResponse = z.infer<typeof GenerateScopedTokenResponse>;
+
+export const ValidateScopedTokenRequest = z.strictObject({
+  token: z.string().min(1).max(16 * 1024),
+  fingerprint: Fingerprint.optional(),
+});
+export type ValidateScopedTokenRequest = z.input<typeof ValidateScopedTokenRequest>;
+
+export const ValidateScopedTokenResponse = z.strictObject({
+  accountSid: AccountSid,
+  identity: Identity,
+  grants: z.record(z.string(), z.unknown()),
+  expiresAt: IsoDateTime,
+  sessionStartedAt: EpochSeconds,
+  fingerprintBound: z.boolean(),
+});
+export type ValidateScopedTokenResponse = z.infer<typeof ValidateScopedTokenResponse>;

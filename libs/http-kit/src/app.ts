@@ -1,0 +1,92 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from '@webchat/logger';
+import type { OpenApiDocument } from '@webchat/contracts';
+import { requestId } from './request-id';
+import { bodyParsers, type BodyOptions } from './body';
+import { createMetrics, type Metrics } from './metrics';
+import { problemHandler } from './problem';
+import { AppError } from './errors';
+
+export type ReadinessCheck = () => Promise<boolean> | boolean;
+
+export interface ServiceAppOptions {
+  service: string;
+  logger: Logger;
+  body: BodyOptions;
+  /** Named checks for /readyz; a failing or throwing check makes the service not ready. */
+  readiness?: Record<string, ReadinessCheck>;
+  openapi?: OpenApiDocument;
+  metrics?: Metrics;
+  /** Express `trust proxy`: the number of proxy hops in front (Starship is one). */
+  trustProxy?: number | false;
+  /** Middleware that must run before body parsing (e.g. CORS on public routes). */
+  before?: RequestHandler[];
+}
+
+export interface ServiceApp {
+  app: Express;
+  metrics: Metrics;
+  /** Flipped by the drain on SIGTERM so /readyz turns away new traffic first. */
+  lifecycle: { draining: boolean };
+}
+
+async function runCheck(check: ReadinessCheck): Promise<boolean> {
+  try {
+    return await Promise.race([
+      Promise.resolve(check()),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 2000, false).unref()),
+    ]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds an app in the order every service shares: request id first (so every later line has it),
+ * metrics, operational routes, body parsing, the service's routes, then 404 and the one serializer.
+ */
+export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: Express) => void): ServiceApp {
+  const { service, logger } = options;
+  const metrics = options.metrics ?? createMetrics(service);
+  const lifecycle = { draining: false };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(requestId());
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.use(metrics.middleware);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const entries = Object.entries(options.readiness ?? {});
+    const results = await Promise.all(entries.map(async ([name, check]) => [name, (await runCheck(check)) ? 'ok' : 'failing'] as const));
+    const checks = Object.fromEntries(results);
+    const ready = !lifecycle.draining && results.every(([, state]) => state === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', service, checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  if (options.openapi) {
+    const doc = options.openapi;
+    app.get('/openapi.json', (_req, res) => {
+      res.json(doc);
+    });
+  }
+
+  for (const handler of options.before ?? []) app.use(handler);
+  app.use(bodyParsers(options.body));
+  mountRoutes(app);
+
+  app.use((req, _res, next) => {
+    next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
+  });
+  app.use(problemHandler(logger));
+  return { app, metrics, lifecycle };
+}

@@ -1,0 +1,35 @@
+/**
+ * Secrets must never reach a log line, whatever a caller passes in. Two nets: keys whose name says
+ * "secret", and string values that look like tokens, keys or deployment keys wherever they appear.
+ */
+const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|private|jwe|jws|jwt|fingerprint|signal|deployment.?key|^key$|apikey|api_key|sdk.?key)/i;
+
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
+const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g;
+const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+const DEPLOYMENT_KEY = /\bdk_([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}/g;
+
+export const REDACTED = '[REDACTED]';
+
+export function redactString(value: string): string {
+  return value
+    .replace(PEM, REDACTED)
+    .replace(JWT_LIKE, REDACTED)
+    .replace(BEARER, `$1${REDACTED}`)
+    .replace(DEPLOYMENT_KEY, 'dk_$1…');
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[Truncated]';
+  if (value instanceof Error) {
+    return { name: value.name, message: redactString(value.message), ...(value.stack ? { stack: redactString(value.stack) } : {}) };
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && inner !== undefined && inner !== null && typeof inner !== 'boolean' ? REDACTED : redact(inner, depth + 1);
+  }
+  return out;
+}
