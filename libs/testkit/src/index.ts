@@ -1,0 +1,6 @@
+export * from './databases';
+export * from './nginx';
+export * from './postgres';
+export { childPids, isProcessAlive, killQuietly, pidsMatching, readCmdline } from './proc';
+export * from './process';
+export { REPO_ROOT, setUpTestDatabaseServer, tearDownTestDatabaseServer } from './test-cluster';

@@ -1,0 +1,5 @@
+import { setUpTestDatabaseServer } from './test-cluster';
+
+export default async function globalSetup(): Promise<void> {
+  await setUpTestDatabaseServer();
+}

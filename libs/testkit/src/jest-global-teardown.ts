@@ -1,0 +1,5 @@
+import { tearDownTestDatabaseServer } from './test-cluster';
+
+export default async function globalTeardown(): Promise<void> {
+  await tearDownTestDatabaseServer();
+}
