@@ -17,3 +17,16 @@ export type CreateFederatedTokenRequest = z.input<typeof CreateFederatedTokenReq
 
 export const CreateFederatedTokenResponse = TokenResponse;
 export type CreateFederatedTokenResponse = z.infer<typeof CreateFederatedTokenResponse>;
+
+/**
+ * The grants federated-auth composes for a webchat guest. scoped-auth signs them as an opaque object;
+ * the orchestrator reads them back from validate. Readers should ignore unknown fields (grants may grow).
+ */
+export const WebchatGuestGrants = z.object({
+  webchat: z.object({
+    role: z.literal('guest'),
+    accountSid: AccountSid,
+    addressSid: AddressSid.optional(),
+  }),
+});
+export type WebchatGuestGrants = z.infer<typeof WebchatGuestGrants>;

@@ -21,6 +21,12 @@ export type GenerateScopedTokenResponse = z.infer<typeof GenerateScopedTokenResp
 export const ValidateScopedTokenRequest = z.strictObject({
   token: z.string().min(1).max(16 * 1024),
   fingerprint: Fingerprint.optional(),
+  /**
+   * Several fingerprints, any of which may match: the caller computes one per fingerprint sensitivity
+   * because it cannot know which level the (opaque) token was bound under. A bound token matches only
+   * the value of its own level, so offering all of them grants nothing extra.
+   */
+  fingerprintCandidates: z.array(Fingerprint).min(1).max(3).optional(),
 });
 export type ValidateScopedTokenRequest = z.input<typeof ValidateScopedTokenRequest>;
 

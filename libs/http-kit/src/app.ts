@@ -30,6 +30,23 @@ export interface ServiceApp {
   lifecycle: { draining: boolean };
 }
 
+/** One line per request, with the request id (from the context), never headers or bodies. */
+const accessLog =
+  (logger: Logger): RequestHandler =>
+  (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return;
+      logger.info('request', {
+        method: req.method,
+        route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path.slice(0, 200),
+        status: res.statusCode,
+        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      });
+    });
+    next();
+  };
+
 async function runCheck(check: ReadinessCheck): Promise<boolean> {
   try {
     return await Promise.race([
@@ -59,6 +76,7 @@ export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: 
     next();
   });
   app.use(metrics.middleware);
+  app.use(accessLog(logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });

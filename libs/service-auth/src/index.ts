@@ -1,3 +1,4 @@
 export * from './keys';
 export * from './tokens';
 export * from './middleware';
+export * from './setup';

@@ -1,6 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDevSecret } from '@webchat/config';
 
 /** The services that sign and verify service tokens: the diagram's three backend participants. */
 export const SERVICE_NAMES = ['orchestrator', 'federated-auth', 'scoped-auth'] as const;
@@ -17,14 +18,21 @@ export function generateServiceKeyPair(): { privateKeyPem: string; publicKeyPem:
 export const privateKeyFile = (dir: string, service: string) => path.join(dir, `${service}.key.pem`);
 export const publicKeyFile = (dir: string, service: string) => path.join(dir, `${service}.pub.pem`);
 
-/** Development only: one ES256 pair per service in a git-ignored folder, made once. */
+/**
+ * Development only: one ES256 pair per service in a git-ignored folder, made once. The private key is
+ * created atomically (the first writer wins) and the public key is always derived from it, so services
+ * starting together, or a crash between the two writes, cannot leave a mismatched pair behind.
+ */
 export function ensureDevServiceKeys(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const service of SERVICE_NAMES) {
-    if (fs.existsSync(privateKeyFile(dir, service)) && fs.existsSync(publicKeyFile(dir, service))) continue;
-    const pair = generateServiceKeyPair();
-    fs.writeFileSync(privateKeyFile(dir, service), pair.privateKeyPem, { mode: 0o600 });
-    fs.writeFileSync(publicKeyFile(dir, service), pair.publicKeyPem, { mode: 0o644 });
+    const privateKeyPem = ensureDevSecret(dir, path.basename(privateKeyFile(dir, service)), () => generateServiceKeyPair().privateKeyPem);
+    const publicKeyPem = crypto.createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+    const file = publicKeyFile(dir, service);
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === publicKeyPem) continue;
+    const tmp = `${file}.${process.pid}.${crypto.randomUUID()}.tmp`;
+    fs.writeFileSync(tmp, publicKeyPem, { mode: 0o644 });
+    fs.renameSync(tmp, file);
   }
 }
 

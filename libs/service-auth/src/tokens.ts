@@ -88,19 +88,20 @@ export class ServiceTokenVerifier {
       if (cached.exp > now) return cached;
       this.cache.delete(token);
     }
-    const decoded = jwt.decode(token, { complete: true });
+    const decoded = decodeSafely(token);
     if (!decoded || typeof decoded.payload === 'string') throw invalid('The service token is malformed');
     const { header } = decoded;
     if (header.typ !== SERVICE_TOKEN_TYP) throw invalid('The service token has the wrong type');
-    const key = header.kid ? this.options.publicKeys[header.kid] : undefined;
+    const key = header.kid && Object.hasOwn(this.options.publicKeys, header.kid) ? this.options.publicKeys[header.kid] : undefined;
     if (!key) throw invalid('The service token was signed by an unknown key');
+    const tolerance = this.options.clockToleranceSeconds ?? 5;
     let claims: jwt.JwtPayload;
     try {
       claims = jwt.verify(token, key, {
         algorithms: [SERVICE_TOKEN_ALGORITHM],
         audience: this.options.audience,
         issuer: header.kid,
-        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+        clockTolerance: tolerance,
         clockTimestamp: now,
       }) as jwt.JwtPayload;
     } catch (err) {
@@ -110,9 +111,20 @@ export class ServiceTokenVerifier {
     if (typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || typeof iss !== 'string' || typeof aud !== 'string') {
       throw invalid('The service token lacks required claims');
     }
+    // jsonwebtoken does not check iat: a token "issued" in the future would pass the lifetime cap and live as long as its issuer likes.
+    if (iat > now + tolerance) throw invalid('The service token is issued in the future');
     if (exp - iat > SERVICE_TOKEN_MAX_LIFETIME_SECONDS) throw invalid('The service token lives too long');
     const verified: ServiceClaims = { iss, aud, jti, iat, exp };
     this.cache.set(token, verified);
     return verified;
+  }
+}
+
+/** jws.decode JSON-parses the payload of a `typ: JWT` token without catching: garbage must be a 401, not a 500. */
+function decodeSafely(token: string): jwt.Jwt | null {
+  try {
+    return jwt.decode(token, { complete: true });
+  } catch {
+    return null;
   }
 }

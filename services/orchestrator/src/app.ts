@@ -1,0 +1,55 @@
+import type { Logger } from '@webchat/logger';
+import { buildOpenApi, operationalRoutes, orchestratorRoutes } from '@webchat/contracts';
+import { createMetrics, createServiceApp, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
+import type { OrchestratorConfig } from './config';
+import type { AccountLookup } from './domain/accounts';
+import type { FeatureFlags } from './domain/feature-flags';
+import type { FingerprintGenerator } from './domain/fingerprint';
+import type { TokenServices } from './data-access/token-services';
+import { publicCors } from './routes/cors';
+import { mountWebchatTokenRoutes } from './routes/webchat-token';
+
+export interface OrchestratorDeps {
+  config: Pick<OrchestratorConfig, 'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS'>;
+  logger: Logger;
+  accounts: AccountLookup;
+  tokens: TokenServices;
+  flags: FeatureFlags;
+  fingerprints: FingerprintGenerator;
+  readiness?: Record<string, ReadinessCheck>;
+  now?: () => number;
+}
+
+export const orchestratorOpenApi = () =>
+  buildOpenApi(
+    { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' },
+    [...operationalRoutes, ...orchestratorRoutes],
+  );
+
+export function createApp(deps: OrchestratorDeps): ServiceApp {
+  const metrics = createMetrics('orchestrator');
+  const minted = metrics.counter('webchat_tokens_issued_total', 'Guest tokens issued', ['fingerprint_bound']);
+  return createServiceApp(
+    {
+      service: 'orchestrator',
+      logger: deps.logger,
+      metrics,
+      body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
+      trustProxy: deps.config.TRUST_PROXY_HOPS,
+      readiness: deps.readiness ?? {},
+      openapi: orchestratorOpenApi(),
+      before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
+    },
+    (app) => {
+      mountWebchatTokenRoutes(app, {
+        accounts: deps.accounts,
+        tokens: deps.tokens,
+        flags: deps.flags,
+        fingerprints: deps.fingerprints,
+        sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
+        ...(deps.now ? { now: deps.now } : {}),
+        onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
+      });
+    },
+  );
+}

@@ -1,0 +1,129 @@
+import type { AccountRepository } from '../data-access/account-repository';
+import { NotFoundError } from '../data-access/errors';
+import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
+import { formatAccount, formatKey, toJson } from './format';
+import { seedDemo } from './seed-demo';
+
+export interface CommandContext {
+  /** Connects on first use, so usage errors never touch the database. */
+  repository(): Promise<AccountRepository>;
+  migrate(options: { createDatabase: boolean }): Promise<void>;
+  devSecretsDir: string;
+  /** The command's result (stdout). */
+  out(text: string): void;
+  /** Remarks for the operator (stderr), kept out of what scripts capture. */
+  note(text: string): void;
+}
+
+type Command = (argv: string[], context: CommandContext) => Promise<void>;
+
+const SID = { min: 1, max: 1, names: 'the account SID' };
+const NONE = { min: 0, max: 0, names: '' };
+const JSON_FLAG = { json: { type: 'boolean' } } as const;
+
+const sidOf = (parsed: Parsed) => parsed.positionals[0] ?? '';
+
+function accountStatusCommand(status: 'active' | 'suspended'): Command {
+  return async (argv, context) => {
+    const parsed = parse(argv, {}, SID);
+    const account = await (await context.repository()).setAccountStatus(sidOf(parsed), status);
+    context.out(`${account.accountSid} is now ${account.status}`);
+  };
+}
+
+export const COMMANDS: Record<string, Command> = {
+  async 'accounts create'(argv, context) {
+    const parsed = parse(argv, { name: { type: 'string' }, sid: { type: 'string' }, ...JSON_FLAG }, NONE);
+    const name = stringOption(parsed, 'name');
+    if (name === undefined) throw new UsageError('missing --name');
+    const account = await (await context.repository()).createAccount({ friendlyName: name, sid: stringOption(parsed, 'sid') });
+    context.out(flag(parsed, 'json') ? toJson(account) : formatAccount(account));
+  },
+
+  async 'accounts list'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, NONE);
+    const accounts = await (await context.repository()).listAccounts();
+    if (flag(parsed, 'json')) context.out(toJson(accounts));
+    else context.out(accounts.length === 0 ? '(no accounts)' : accounts.map(formatAccount).join('\n\n'));
+  },
+
+  async 'accounts show'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, SID);
+    const account = await (await context.repository()).getAccount(sidOf(parsed));
+    if (!account) throw new NotFoundError(`account ${sidOf(parsed)} does not exist`);
+    context.out(flag(parsed, 'json') ? toJson(account) : formatAccount(account));
+  },
+
+  'accounts suspend': accountStatusCommand('suspended'),
+  'accounts activate': accountStatusCommand('active'),
+
+  async 'keys issue'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, SID);
+    const issued = await (await context.repository()).issueDeploymentKey(sidOf(parsed));
+    if (flag(parsed, 'json')) {
+      context.out(toJson(issued));
+    } else {
+      context.note(`Deployment key ${issued.prefix} (id ${issued.id}) for ${issued.accountSid}. It is shown once: store it now.`);
+      context.out(issued.key);
+    }
+  },
+
+  async 'keys revoke'(argv, context) {
+    const parsed = parse(argv, {}, { min: 1, max: 1, names: 'the key id or prefix' });
+    const revoked = await (await context.repository()).revokeDeploymentKey(sidOf(parsed));
+    const what = revoked.wasAlreadyRevoked ? 'was already revoked' : 'revoked';
+    context.out(`${what}: ${formatKey(revoked)} (account ${revoked.accountSid})`);
+  },
+
+  async 'config set'(argv, context) {
+    const parsed = parse(
+      argv,
+      {
+        origins: { type: 'string' },
+        sensitivity: { type: 'string' },
+        ttl: { type: 'string' },
+        welcome: { type: 'string' },
+        'address-sid': { type: 'string' },
+        ...JSON_FLAG,
+      },
+      SID,
+    );
+    const account = await (await context.repository()).updateConfiguration(sidOf(parsed), {
+      allowedOrigins: listOption(parsed, 'origins'),
+      fingerprintSensitivity: stringOption(parsed, 'sensitivity'),
+      tokenTtlSeconds: integerOption(parsed, 'ttl'),
+      welcomeMessage: nullableOption(parsed, 'welcome'),
+      addressSid: nullableOption(parsed, 'address-sid'),
+    });
+    context.out(flag(parsed, 'json') ? toJson(account) : formatAccount(account));
+  },
+
+  async migrate(argv, context) {
+    const parsed = parse(argv, { 'create-database': { type: 'boolean' } }, NONE);
+    await context.migrate({ createDatabase: flag(parsed, 'create-database') });
+    context.out('migrations applied');
+  },
+
+  async 'seed-demo'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, NONE);
+    const seed = await seedDemo(await context.repository(), context.devSecretsDir);
+    if (flag(parsed, 'json')) {
+      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState }));
+      return;
+    }
+    context.note(`Demo account ready (key ${seed.keyState}; kept in ${context.devSecretsDir}, so every run prints the same key):`);
+    context.out(formatAccount(seed.account));
+    context.out(`Deployment key: ${seed.key}`);
+  },
+};
+
+/** `accounts list` → the command and its remaining arguments. */
+export function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  const [first = '', second = ''] = argv;
+  const two = COMMANDS[`${first} ${second}`];
+  if (two) return { command: two, rest: argv.slice(2) };
+  const one = COMMANDS[first];
+  return one ? { command: one, rest: argv.slice(1) } : undefined;
+}
+
+export const COMMAND_GROUPS = new Set(Object.keys(COMMANDS).map((name) => name.split(' ')[0]));

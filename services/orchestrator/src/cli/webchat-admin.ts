@@ -1,0 +1,145 @@
+import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
+import { Client, escapeIdentifier } from 'pg';
+import { createAccountRepository } from '../data-access/account-repository';
+import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
+import { migrateUp } from '../data-access/migrate';
+import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
+import { UsageError } from './args';
+import { COMMAND_GROUPS, COMMANDS, findCommand, type CommandContext } from './commands';
+import { loadCliConfig } from './config';
+import { USAGE } from './usage';
+
+export interface CliIo {
+  databaseUrl: string;
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Where seed-demo keeps the stable demo key; default `<repo>/.dev-secrets`. */
+  devSecretsDir?: string;
+  /** How long to wait for the database before saying it is unreachable. */
+  connectTimeoutMs?: number;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const MIGRATE_HINT = 'pnpm --filter @webchat/orchestrator migrate';
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(DATABASE_URL is not a URL)';
+  }
+}
+
+/** One line and an exit code for anything a command throws. */
+function explain(error: unknown, databaseUrl: string): { message: string; exitCode: number } {
+  if (error instanceof UsageError) return { message: `${error.message} (see webchat-admin --help)`, exitCode: EXIT_USAGE };
+  if (error instanceof InvalidInputError) return { message: error.message, exitCode: EXIT_USAGE };
+  if (error instanceof NotFoundError || error instanceof ConflictError) return { message: error.message, exitCode: EXIT_FAILED };
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  const state = sqlState(cause);
+  let message: string;
+  if (isStoreUnavailable(error)) message = `cannot reach the database at ${redactUrl(databaseUrl)}: ${describeDatabaseError(cause)}`;
+  else if (state === '42P01') message = `the database has no webchat tables: run "${MIGRATE_HINT}" first`;
+  else if (state === '3D000') message = `${describeDatabaseError(cause)}: run "${MIGRATE_HINT} --create-database"`;
+  else if (state?.startsWith('28')) message = `the database refused the credentials in DATABASE_URL: ${describeDatabaseError(cause)}`;
+  else message = `unexpected error: ${describeDatabaseError(cause)}`;
+  return { message: message.replace(/\s*\n\s*/g, ' '), exitCode: EXIT_FAILED };
+}
+
+/** CREATE DATABASE for `migrate --create-database`, through the server's maintenance database. */
+async function ensureDatabaseExists(databaseUrl: string, connectTimeoutMs: number): Promise<void> {
+  const target = new URL(databaseUrl);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) throw new InvalidInputError('DATABASE_URL names no database');
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: connectTimeoutMs });
+  try {
+    await client.connect();
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${escapeIdentifier(name)}`);
+  } catch (error) {
+    throw isStoreUnavailable(error) ? new StoreUnavailableError(describeDatabaseError(error), error) : error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The whole CLI, callable in-process (tests) as well as from the command line. Never throws:
+ * it writes results to `stdout`, one-line errors to `stderr`, and returns the exit code.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const line = (stream: CliIo['stdout']) => (text: string) => void stream.write(`${text}\n`);
+  if (argv.length === 0) {
+    io.stderr.write(USAGE);
+    return EXIT_USAGE;
+  }
+  if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const [first = ''] = argv;
+    const actions = Object.keys(COMMANDS)
+      .filter((name) => name.startsWith(`${first} `))
+      .map((name) => name.slice(first.length + 1));
+    const message = COMMAND_GROUPS.has(first)
+      ? `"${first}" needs one of: ${actions.join(', ')}`
+      : `unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}`;
+    line(io.stderr)(`webchat-admin: ${message} (see webchat-admin --help)`);
+    return EXIT_USAGE;
+  }
+
+  const connectTimeoutMs = io.connectTimeoutMs ?? 3000;
+  let db: Database | undefined;
+  const context: CommandContext = {
+    repository: async () =>
+      createAccountRepository(
+        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
+      ),
+    async migrate({ createDatabase: create }) {
+      if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
+      try {
+        await migrateUp(io.databaseUrl, { log: line(io.stderr) });
+      } catch (error) {
+        throw isStoreUnavailable(error) ? new StoreUnavailableError(describeDatabaseError(error), error) : error;
+      }
+    },
+    devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),
+    out: line(io.stdout),
+    note: line(io.stderr),
+  };
+  try {
+    await found.command(found.rest, context);
+    return EXIT_OK;
+  } catch (error) {
+    const { message, exitCode } = explain(error, io.databaseUrl);
+    line(io.stderr)(`webchat-admin: ${message}`);
+    return exitCode;
+  } finally {
+    await db?.close().catch(() => undefined);
+  }
+}
+
+export async function main(): Promise<void> {
+  let databaseUrl: string;
+  try {
+    databaseUrl = loadCliConfig().DATABASE_URL;
+  } catch (error) {
+    const problems = error instanceof ConfigError ? error.problems.join('; ') : String(error);
+    process.stderr.write(`webchat-admin: invalid environment: ${problems}\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, stdout: process.stdout, stderr: process.stderr });
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { envBoolean, envInt, envLogLevel, envPort, loadConfig } from '@webchat/config';
+import { SERVICE_AUTH_SECRETS, serviceAuthEnv } from '@webchat/service-auth';
+
+export const SERVICE_NAME = 'orchestrator';
+
+/** The local system's private cluster; production must say where its database is. */
+export const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:54320/webchat';
+
+export const orchestratorEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: envPort(4000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: envLogLevel,
+  DATABASE_URL: z.url().default(DEV_DATABASE_URL).describe('Postgres connection URL. Secret (holds the password).'),
+  DB_POOL_MAX: envInt(10, { min: 1, max: 100 }),
+  DB_CONNECT_TIMEOUT_MS: envInt(2000, { min: 100 }),
+  DB_STATEMENT_TIMEOUT_MS: envInt(2000, { min: 100 }),
+  FEDERATED_AUTH_URL: z.url().default('http://127.0.0.1:4100'),
+  FEDERATED_AUTH_TIMEOUT_MS: envInt(3000, { min: 50 }),
+  SCOPED_AUTH_URL: z.url().default('http://127.0.0.1:4200'),
+  SCOPED_AUTH_TIMEOUT_MS: envInt(2000, { min: 50 }),
+  LAUNCHDARKLY_SDK_KEY: z.string().optional().describe('LaunchDarkly server SDK key. Secret. Without it the flags file is used.'),
+  LAUNCHDARKLY_FLAGS_FILE: z.string().default(path.resolve(__dirname, '../flags/webchat-flags.json')),
+  LAUNCHDARKLY_INIT_TIMEOUT_SECONDS: envInt(5, { min: 1, max: 60 }),
+  WEBCHAT_SECURITY_FALLBACK: envBoolean(true).describe('Flag value when LaunchDarkly is not ready or fails (secure side: on)'),
+  FINGERPRINT_SECRET: z.string().min(32).optional().describe('HMAC key for fingerprints (≥ 32 chars). Secret; generated in development.'),
+  SESSION_MAX_AGE_SECONDS: envInt(86_400, { min: 60 }).describe('Absolute cap on refreshing a session, from its first token'),
+  TRUST_PROXY_HOPS: envInt(1, { min: 0, max: 5 }).describe('Proxies in front (Starship is one): where the client IP is read from'),
+  BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }),
+  CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }),
+  ...serviceAuthEnv,
+});
+export type OrchestratorConfig = z.output<typeof orchestratorEnv>;
+
+export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', ...SERVICE_AUTH_SECRETS] as const;
+
+export const loadOrchestratorConfig = (env: NodeJS.ProcessEnv = process.env): OrchestratorConfig =>
+  loadConfig(orchestratorEnv, env, { secrets: ORCHESTRATOR_SECRETS });

@@ -1,0 +1,69 @@
+import { createLogger } from '@webchat/logger';
+import { ensureDevSecret, defaultDevSecretsDir } from '@webchat/config';
+import { exitOnSignals, listen } from '@webchat/http-kit';
+import { createServiceAuth } from '@webchat/service-auth';
+import { randomBytes } from 'node:crypto';
+import { SERVICE_NAME, loadOrchestratorConfig } from './config';
+import { createApp } from './app';
+import { createDatabase } from './data-access/pool';
+import { createAccountRepository } from './data-access/account-repository';
+import { createLaunchDarklyClient } from './data-access/launchdarkly';
+import { createTokenServices } from './data-access/token-services';
+import { LaunchDarklyFlags } from './domain/feature-flags';
+import { FingerprintGenerator } from './domain/fingerprint';
+
+async function main(): Promise<void> {
+  const config = loadOrchestratorConfig();
+  const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL,
+    max: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: SERVICE_NAME,
+    onError: (err) => logger.warn('idle database connection failed', { err }),
+  });
+  const { signer } = createServiceAuth(SERVICE_NAME, config);
+  const tokens = createTokenServices({
+    signer,
+    federatedAuthUrl: config.FEDERATED_AUTH_URL,
+    federatedAuthTimeoutMs: config.FEDERATED_AUTH_TIMEOUT_MS,
+    scopedAuthUrl: config.SCOPED_AUTH_URL,
+    scopedAuthTimeoutMs: config.SCOPED_AUTH_TIMEOUT_MS,
+  });
+  const ldClient = createLaunchDarklyClient({ sdkKey: config.LAUNCHDARKLY_SDK_KEY, flagsFile: config.LAUNCHDARKLY_FLAGS_FILE, logger });
+  const flags = new LaunchDarklyFlags(ldClient, config.WEBCHAT_SECURITY_FALLBACK, logger);
+  // Not fatal: until LaunchDarkly answers, the configured fallback decides (default: security on).
+  ldClient.waitForInitialization({ timeout: config.LAUNCHDARKLY_INIT_TIMEOUT_SECONDS }).catch((err: unknown) => {
+    logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
+  });
+  const fingerprintSecret =
+    config.FINGERPRINT_SECRET ?? ensureDevSecret(defaultDevSecretsDir(), 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url'));
+
+  const { app, lifecycle } = createApp({
+    config,
+    logger,
+    accounts: createAccountRepository(db),
+    tokens,
+    flags,
+    fingerprints: new FingerprintGenerator(fingerprintSecret),
+    readiness: {
+      store: async () => {
+        await db.ping();
+        return true;
+      },
+    },
+  });
+  const running = await listen({ app, port: config.PORT, host: config.HOST, lifecycle });
+  logger.info('listening', { url: running.url });
+  exitOnSignals(running, logger, async () => {
+    tokens.close();
+    await flags.close();
+    await db.close();
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`orchestrator failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
