@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +25,7 @@ export function ensureDevSecret(dir: string, name: string, generate: () => strin
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const value = generate();
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`; // unique even between threads of one process
   fs.writeFileSync(tmp, value, { mode: 0o600 });
   try {
     fs.linkSync(tmp, file); // fails if another process won the race; then its value is the one

@@ -36,10 +36,19 @@ export function listen(options: ListenOptions): Promise<RunningServer> {
   server.headersTimeout = Math.max(server.keepAliveTimeout + 1000, 15_000);
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
 
+  // server.close() waits for every connection to end, and a keep-alive socket outlives its request:
+  // during a drain each response says `Connection: close`, so the socket closes once it is answered.
+  const inFlight = new Set<http.ServerResponse>();
   let closing: Promise<void> | undefined;
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       if (lifecycle) lifecycle.draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const force = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
       force.unref();
       server.close(() => {

@@ -18,15 +18,16 @@ export interface InternalClientOptions {
   maxSockets?: number;
 }
 
-/** Codes that describe the guest's request and mean the same to our caller; anything else is our fault. */
+/**
+ * Codes about the guest's token that mean the same to our caller. Anything else (a 400 included: we
+ * validate with the same contract before calling, so a callee's 400 is a drift between us) is our fault.
+ */
 const PASS_THROUGH = new Set([
-  'invalid_request',
   'token_invalid',
   'token_expired',
   'fingerprint_mismatch',
   'fingerprint_required',
   'session_expired',
-  'payload_too_large',
 ]);
 
 export class InternalClient {
@@ -62,11 +63,14 @@ export class InternalClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.signer.tokenFor(service)}` };
     const requestId = currentRequestId();
     if (requestId) headers['x-request-id'] = requestId;
+    // axios' `timeout` is an idle timer that every received byte resets, so a callee that trickles its
+    // answer would hold us for ever; this signal is the call's overall deadline.
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
     let response;
     try {
-      response = await this.http.request({ method, url: path, data: body, headers });
+      response = await this.http.request({ method, url: path, data: body, headers, signal: deadline });
     } catch (err) {
-      throw mapTransportError(service, err);
+      throw deadline.aborted ? timedOut(service, err) : mapTransportError(service, err);
     }
     const { status, data } = response;
     if (status >= 200 && status < 300) {
@@ -88,11 +92,11 @@ export class InternalClient {
   }
 }
 
+const timedOut = (service: string, err: unknown) => new AppError('upstream_timeout', `${service} did not answer in time`, { cause: err });
+
 function mapTransportError(service: string, err: unknown): AppError {
   if (err instanceof AxiosError) {
-    if (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED') {
-      return new AppError('upstream_timeout', `${service} did not answer in time`, { cause: err });
-    }
+    if (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED') return timedOut(service, err);
     return new AppError('upstream_unavailable', `${service} is unavailable`, { cause: err });
   }
   return new AppError('upstream_unavailable', `${service} is unavailable`, { cause: err });

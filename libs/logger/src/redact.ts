@@ -23,13 +23,16 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > 6) return '[Truncated]';
+  if (value instanceof Date) return value; // Object.entries would log it as {}
+  // Raw bytes are as likely key material as anything else, and dumped byte by byte they are unreadable anyway.
+  if (ArrayBuffer.isView(value)) return `[binary ${value.byteLength} bytes]`;
   if (value instanceof Error) {
     return { name: value.name, message: redactString(value.message), ...(value.stack ? { stack: redactString(value.stack) } : {}) };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && inner !== undefined && inner !== null && typeof inner !== 'boolean' ? REDACTED : redact(inner, depth + 1);
+    out[key] = SECRET_KEY.test(key) && (typeof inner === 'string' || (typeof inner === 'object' && inner !== null)) ? REDACTED : redact(inner, depth + 1);
   }
   return out;
 }

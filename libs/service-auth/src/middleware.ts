@@ -6,7 +6,7 @@ import type { ServiceTokenVerifier } from './tokens';
 export function requireCaller(verifier: ServiceTokenVerifier, allowedCallers: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
-    const match = header ? /^Bearer ([A-Za-z0-9._-]+)$/.exec(header) : null;
+    const match = header ? /^Bearer ([A-Za-z0-9._-]+)$/i.exec(header) : null;
     if (!match?.[1]) return next(new AppError('service_token_invalid', 'A service token is required'));
     try {
       const claims = verifier.verify(match[1]);
