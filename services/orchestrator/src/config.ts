@@ -27,6 +27,8 @@ export const orchestratorEnv = z.object({
   WEBCHAT_SECURITY_FALLBACK: envBoolean(true).describe('Flag value when LaunchDarkly is not ready or fails (secure side: on)'),
   FINGERPRINT_SECRET: z.string().min(32).optional().describe('HMAC key for fingerprints (≥ 32 chars). Secret; generated in development.'),
   SESSION_MAX_AGE_SECONDS: envInt(86_400, { min: 60 }).describe('Absolute cap on refreshing a session, from its first token'),
+  ACCOUNT_CACHE_ENABLED: envBoolean(true).describe('Cache account configuration across requests (kept exact by LISTEN/NOTIFY)'),
+  ACCOUNT_CACHE_MAX_ENTRIES: envInt(10_000, { min: 1 }),
   TRUST_PROXY_HOPS: envInt(1, { min: 0, max: 5 }).describe('Proxies in front (Starship is one): where the client IP is read from'),
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }),
   CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }),

@@ -1,12 +1,16 @@
 import { createLogger } from '@webchat/logger';
 import { ensureDevSecret, defaultDevSecretsDir } from '@webchat/config';
-import { exitOnSignals, listen } from '@webchat/http-kit';
+import { createMetrics, exitOnSignals, listen } from '@webchat/http-kit';
 import { createServiceAuth } from '@webchat/service-auth';
 import { randomBytes } from 'node:crypto';
 import { SERVICE_NAME, loadOrchestratorConfig } from './config';
 import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
 import { createAccountRepository } from './data-access/account-repository';
+import { createConversationRepository } from './data-access/conversation-repository';
+import { PgAccountChangeFeed } from './data-access/account-changes';
+import { CachedAccountLookup } from './data-access/account-cache';
+import type { AccountLookup } from './domain/accounts';
 import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
 import { LaunchDarklyFlags } from './domain/feature-flags';
@@ -15,6 +19,9 @@ import { FingerprintGenerator } from './domain/fingerprint';
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE_NAME);
+  const storeQueries = metrics.counter('store_queries_total', 'Queries sent to Postgres');
+  const cacheLookups = metrics.counter('account_cache_lookups_total', 'Account configuration lookups by result', ['result']);
   const db = createDatabase({
     connectionString: config.DATABASE_URL,
     max: config.DB_POOL_MAX,
@@ -22,7 +29,19 @@ async function main(): Promise<void> {
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     applicationName: SERVICE_NAME,
     onError: (err) => logger.warn('idle database connection failed', { err }),
+    onQuery: () => storeQueries.inc(),
   });
+  const repository = createAccountRepository(db);
+  let feed: PgAccountChangeFeed | undefined;
+  let accounts: AccountLookup = repository;
+  if (config.ACCOUNT_CACHE_ENABLED) {
+    feed = new PgAccountChangeFeed(config.DATABASE_URL, logger);
+    await feed.start();
+    accounts = new CachedAccountLookup(repository, feed, {
+      maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
+      onLookup: (result) => cacheLookups.inc({ result }),
+    });
+  }
   const { signer } = createServiceAuth(SERVICE_NAME, config);
   const tokens = createTokenServices({
     signer,
@@ -43,10 +62,12 @@ async function main(): Promise<void> {
   const { app, lifecycle } = createApp({
     config,
     logger,
-    accounts: createAccountRepository(db),
+    accounts,
+    metrics,
     tokens,
     flags,
     fingerprints: new FingerprintGenerator(fingerprintSecret),
+    conversations: createConversationRepository(db),
     readiness: {
       store: async () => {
         await db.ping();
@@ -59,6 +80,7 @@ async function main(): Promise<void> {
   exitOnSignals(running, logger, async () => {
     tokens.close();
     await flags.close();
+    await feed?.close();
     await db.close();
   });
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler, Response } from 'express';
+import cors from 'cors';
 import { FINGERPRINT_HEADERS } from '@webchat/contracts';
 import { AppError } from '@webchat/http-kit';
 import { decideCors } from '../domain/cors';
@@ -6,27 +7,29 @@ import { decideCors } from '../domain/cors';
 /** Only a well-formed origin is ever echoed into a header. */
 const ORIGIN_SHAPE = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
-const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', ...Object.values(FINGERPRINT_HEADERS)].join(', ');
+const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', ...Object.values(FINGERPRINT_HEADERS)];
 
 /**
  * For the public routes: every response (errors included) carries ACAO, `Vary: Origin` and
  * `Cache-Control: no-store`. Until the account is known the request's origin is reflected, so the
  * widget can read a refusal such as a bad deployment key; the account's rule replaces it once known.
- * Preflights cannot know the account (no body), so they are answered here.
+ * Preflights cannot know the account (no body), so the `cors` package answers them here, 204.
  */
 export function publicCors(maxAgeSeconds: number): RequestHandler {
+  const handle = cors({
+    origin: (origin, callback) => callback(null, origin && ORIGIN_SHAPE.test(origin) ? origin : '*'),
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ALLOWED_HEADERS,
+    exposedHeaders: ['X-Request-Id'],
+    maxAge: maxAgeSeconds,
+    optionsSuccessStatus: 204,
+    preflightContinue: false,
+  });
   return (req, res, next) => {
     if (!req.path.startsWith('/v2/')) return next();
-    const origin = req.get('origin');
-    res.setHeader('Vary', 'Origin');
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Access-Control-Allow-Origin', origin && ORIGIN_SHAPE.test(origin) ? origin : '*');
-    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id');
-    if (req.method !== 'OPTIONS') return next();
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
-    res.setHeader('Access-Control-Max-Age', String(maxAgeSeconds));
-    res.status(204).end();
+    res.vary('Origin');
+    handle(req, res, next);
   };
 }
 
