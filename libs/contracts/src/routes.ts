@@ -57,16 +57,16 @@ export const orchestratorRoutes: RouteSpec[] = [
   },
   {
     method: 'get', path: `${WEB_CHANNELS_PATH}/:conversationSid`, operationId: 'getWebChannel', auth: 'guest', params: WebChannelParams,
-    summary: 'The conversation and its messages', responses: { 200: { description: 'The conversation', schema: WebChannelWithMessages } }, problems: [401, 404],
+    summary: 'The conversation and its messages', responses: { 200: { description: 'The conversation', schema: WebChannelWithMessages } }, problems: [401, 403, 404, 502, 503, 504],
   },
   {
     method: 'get', path: `${WEB_CHANNELS_PATH}/:conversationSid/Messages`, operationId: 'listMessages', auth: 'guest', params: WebChannelParams,
-    summary: 'Messages in order', responses: { 200: { description: 'The messages', schema: MessageList } }, problems: [401, 404],
+    summary: 'Messages in order', responses: { 200: { description: 'The messages', schema: MessageList } }, problems: [401, 403, 404, 502, 503, 504],
   },
   {
     method: 'post', path: `${WEB_CHANNELS_PATH}/:conversationSid/Messages`, operationId: 'postMessage', auth: 'guest', params: WebChannelParams,
     summary: 'Post a guest message', body: PostMessageRequest, responses: { 201: { description: 'The stored message', schema: Message } },
-    problems: [401, 404, 413, 415],
+    problems: [401, 403, 404, 413, 415, 502, 503, 504],
   },
 ];
 

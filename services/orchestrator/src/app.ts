@@ -1,13 +1,15 @@
 import type { Logger } from '@webchat/logger';
 import { buildOpenApi, operationalRoutes, orchestratorRoutes } from '@webchat/contracts';
-import { createMetrics, createServiceApp, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
+import { createMetrics, createServiceApp, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
 import type { OrchestratorConfig } from './config';
 import type { AccountLookup } from './domain/accounts';
 import type { FeatureFlags } from './domain/feature-flags';
 import type { FingerprintGenerator } from './domain/fingerprint';
 import type { TokenServices } from './data-access/token-services';
+import type { ConversationRepository } from './data-access/conversation-repository';
 import { publicCors } from './routes/cors';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
+import { mountWebChannelRoutes } from './routes/web-channels';
 
 export interface OrchestratorDeps {
   config: Pick<OrchestratorConfig, 'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS'>;
@@ -16,7 +18,10 @@ export interface OrchestratorDeps {
   tokens: TokenServices;
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
+  conversations: ConversationRepository;
   readiness?: Record<string, ReadinessCheck>;
+  /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -27,8 +32,9 @@ export const orchestratorOpenApi = () =>
   );
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
-  const metrics = createMetrics('orchestrator');
+  const metrics = deps.metrics ?? createMetrics('orchestrator');
   const minted = metrics.counter('webchat_tokens_issued_total', 'Guest tokens issued', ['fingerprint_bound']);
+  const conversationsCreated = metrics.counter('webchat_conversations_created_total', 'Conversations created through WebChannels', []);
   return createServiceApp(
     {
       service: 'orchestrator',
@@ -49,6 +55,13 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
         ...(deps.now ? { now: deps.now } : {}),
         onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
+      });
+      mountWebChannelRoutes(app, {
+        accounts: deps.accounts,
+        tokens: deps.tokens,
+        fingerprints: deps.fingerprints,
+        conversations: deps.conversations,
+        onCreated: () => conversationsCreated.inc(),
       });
     },
   );

@@ -11,6 +11,9 @@ import { ServiceIdentities } from '../../../scoped-auth/test/support/keys';
 import { createApp } from '../../src/app';
 import { createDatabase, type Database } from '../../src/data-access/pool';
 import { createAccountRepository, type AccountRepository } from '../../src/data-access/account-repository';
+import { createConversationRepository, type ConversationRepository } from '../../src/data-access/conversation-repository';
+import { PgAccountChangeFeed } from '../../src/data-access/account-changes';
+import { CachedAccountLookup } from '../../src/data-access/account-cache';
 import { createTokenServices } from '../../src/data-access/token-services';
 import { LaunchDarklyFlags, WEBCHAT_SECURITY_FLAG } from '../../src/domain/feature-flags';
 import { FingerprintGenerator, type FingerprintSensitivity } from '../../src/domain/fingerprint';
@@ -33,8 +36,12 @@ export interface SystemOptions {
   /** LaunchDarkly: TestData by default; a client that never initialises for the fallback tests. */
   ldClient?: LDClient;
   fallback?: boolean;
+  /** Epoch seconds, scoped-auth's clock: tokens validated "later" without waiting. */
+  scopedAuthNow?: () => number;
   /** A database of the test's own (e.g. a cluster it stops and starts); default a fresh one from the template. */
   databaseUrl?: string;
+  /** Cache account configuration across requests, kept exact by LISTEN/NOTIFY (as start.ts does). */
+  accountCache?: boolean;
 }
 
 export interface SystemUnderTest {
@@ -44,6 +51,11 @@ export interface SystemUnderTest {
   flags: InstanceType<typeof integrations.TestData>;
   db: Database;
   accounts: AccountRepository;
+  /** The services' key pairs, for a test that starts another process of one of them. */
+  identities: ServiceIdentities;
+  /** The change feed of the account cache, when `accountCache` is on. */
+  feed: PgAccountChangeFeed | undefined;
+  conversations: ConversationRepository;
   logs: { orchestrator: () => string[]; federatedAuth: () => string[]; scopedAuth: () => string[] };
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
@@ -65,10 +77,17 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : await createTestDatabase();
   const db = createDatabase({ connectionString: database.url, max: 5, connectTimeoutMs: 1000, statementTimeoutMs: 2000 });
   const accounts = createAccountRepository(db);
+  const feed = options.accountCache ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200 }) : undefined;
+  await feed?.start();
+  const conversations = createConversationRepository(db);
   const identities = new ServiceIdentities();
   const logs = { orchestrator: captureLogs('orchestrator'), federated: captureLogs('federated-auth'), scoped: captureLogs('scoped-auth') };
 
-  const scopedAuth = await startScopedAuth({ services: identities, logger: logs.scoped.logger });
+  const scopedAuth = await startScopedAuth({
+    services: identities,
+    logger: logs.scoped.logger,
+    ...(options.scopedAuthNow ? { now: options.scopedAuthNow } : {}),
+  });
   const scopedClient = new InternalClient({ service: 'scoped-auth', baseUrl: scopedAuth.url, signer: identities.signer('federated-auth'), timeoutMs: 2000 });
   const federatedApp = createFederatedApp({
     config: { defaultTokenTtlSeconds: 3600 },
@@ -93,10 +112,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const orchestratorApp = createApp({
     config: { BODY_LIMIT_BYTES: 32 * 1024, CORS_MAX_AGE_SECONDS: 600, SESSION_MAX_AGE_SECONDS: options.sessionMaxAgeSeconds ?? 86_400, TRUST_PROXY_HOPS: 1 },
     logger: logs.orchestrator.logger,
-    accounts,
+    accounts: feed ? new CachedAccountLookup(accounts, feed) : accounts,
     tokens,
     flags,
     fingerprints: new FingerprintGenerator(randomBytes(32).toString('base64url')),
+    conversations,
     readiness: { store: async () => (await db.ping(), true) },
     ...(options.now ? { now: options.now } : {}),
   });
@@ -109,6 +129,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     flags: td,
     db,
     accounts,
+    identities,
+    feed,
+    conversations,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
     async federatedTokenCalls() {
       const text = await (await fetch(`${federated.url}/metrics`)).text();
@@ -138,6 +161,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       tokens.close();
       scopedClient.close();
       ldClient.close();
+      await feed?.close();
       await db.close();
       await database.drop();
     },

@@ -1,0 +1,106 @@
+import type { z } from 'zod';
+import { MessageBody, type CreateWebChannelRequest, type Message, type ValidateScopedTokenResponse, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
+import { AppError } from '@webchat/http-kit';
+import type { AccountDetails } from '../data-access/account-repository';
+import type { ConversationRecord, ConversationRepository, MessageRecord } from '../data-access/conversation-repository';
+import type { TokenServices } from '../data-access/token-services';
+import { fromStore, type AccountLookup } from './accounts';
+import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
+
+export interface WebChannelDeps {
+  tokens: Pick<TokenServices, 'validateToken'>;
+  fingerprints: Pick<FingerprintGenerator, 'candidates'>;
+  accounts: Pick<AccountLookup, 'getAccount'>;
+  conversations: ConversationRepository;
+  onCreated?: () => void;
+}
+
+/** The token holder, as scoped-auth vouched for it, and the account configuration read once for this request. */
+export interface Guest {
+  accountSid: string;
+  identity: string;
+  account: AccountDetails;
+}
+
+export const DEFAULT_WELCOME_MESSAGE = 'Hi there! Thanks for reaching out. How can we help you today?';
+/** A transcript shown to a guest: the newest messages, oldest first. */
+export const HISTORY_LIMIT = 500;
+
+const conversationNotFound = () => new AppError('conversation_not_found', 'No conversation with this SID belongs to this token');
+
+/**
+ * The token is checked by scoped-auth with every fingerprint this request can produce (a bound token
+ * matches only its own), then the account is read once. A suspended or deleted account gets the token
+ * route's answer for a dead deployment key: the guest learns only that this webchat does not work.
+ */
+export async function authenticateGuest(deps: WebChannelDeps, token: string, signals: FingerprintSignals): Promise<Guest> {
+  const candidates = deps.fingerprints.candidates(signals);
+  const claims: ValidateScopedTokenResponse = await deps.tokens.validateToken({ token, ...(candidates.length > 0 ? { fingerprintCandidates: candidates } : {}) });
+  const account = await fromStore(() => deps.accounts.getAccount(claims.accountSid));
+  if (!account || account.status !== 'active') {
+    throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
+  }
+  return { accountSid: claims.accountSid, identity: claims.identity, account };
+}
+
+/** `preEngagementData.question`, when the guest asked one: it becomes the first guest message. */
+function preEngagementQuestion(data: Record<string, unknown> | undefined): string | undefined {
+  const question = data?.question;
+  if (question === undefined || question === null) return undefined;
+  const parsed = MessageBody.safeParse(question);
+  if (parsed.success) return parsed.data;
+  if (typeof question === 'string' && question.trim() === '') return undefined;
+  const message = parsed.error.issues[0]?.message ?? 'must be a string';
+  throw new AppError('invalid_request', `The body is not valid: preEngagementData.question: ${message}`, {
+    errors: [{ field: 'preEngagementData.question', message }],
+  });
+}
+
+const toMessage = (record: MessageRecord): Message => ({
+  messageSid: record.messageSid,
+  author: record.author,
+  body: record.body,
+  createdAt: record.createdAt.toISOString(),
+});
+
+const toWebChannel = (conversation: ConversationRecord): WebChannel => ({
+  conversationSid: conversation.conversationSid,
+  identity: conversation.identity,
+  welcomeMessage: conversation.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE,
+  createdAt: conversation.createdAt.toISOString(),
+});
+
+/** The welcome (from the account, or a default) and the question are stored with the conversation, in one transaction. */
+export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input: z.output<typeof CreateWebChannelRequest>): Promise<WebChannel> {
+  const question = preEngagementQuestion(input.preEngagementData);
+  const welcome = guest.account.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE;
+  const { conversation } = await fromStore(() =>
+    deps.conversations.createConversation({
+      accountSid: guest.accountSid,
+      identity: guest.identity,
+      customerFriendlyName: input.customerFriendlyName ?? null,
+      preEngagementData: input.preEngagementData ?? null,
+      messages: [{ author: 'system', body: welcome }, ...(question ? [{ author: 'guest' as const, body: question }] : [])],
+    }),
+  );
+  deps.onCreated?.();
+  return toWebChannel(conversation);
+}
+
+export async function getWebChannel(deps: WebChannelDeps, guest: Guest, conversationSid: string): Promise<WebChannelWithMessages> {
+  const found = await fromStore(() => deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT));
+  if (!found) throw conversationNotFound();
+  return { ...toWebChannel(found.conversation), messages: found.messages.map(toMessage) };
+}
+
+export async function listMessages(deps: WebChannelDeps, guest: Guest, conversationSid: string): Promise<{ messages: Message[] }> {
+  const found = await fromStore(() => deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT));
+  if (!found) throw conversationNotFound();
+  return { messages: found.messages.map(toMessage) };
+}
+
+export async function postMessage(deps: WebChannelDeps, guest: Guest, conversationSid: string, body: string): Promise<Message> {
+  const stored = await fromStore(() => deps.conversations.addMessage(conversationSid, guest, { author: 'guest', body }));
+  if (!stored) throw conversationNotFound();
+  return toMessage(stored);
+}

@@ -1,0 +1,55 @@
+/** Lives inside the widget's shadow root: nothing leaks out to the page, and the page's CSS does not leak in. */
+export const STYLES = `
+:host { all: initial; }
+* { box-sizing: border-box; }
+.wc { --wc-primary: #1f4fd1; --wc-primary-dark: #173ea6; --wc-text: #1c2333; --wc-muted: #5b6478; --wc-border: #d5dae4;
+  --wc-error: #b42318; --wc-bg: #ffffff; --wc-soft: #f1f3f8;
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--wc-text);
+  position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; flex-direction: column; align-items: flex-end; gap: 12px; }
+[hidden] { display: none !important; }
+button { font: inherit; cursor: pointer; }
+:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.wc-launcher { width: 56px; height: 56px; border-radius: 50%; border: 0; background: var(--wc-primary); color: #fff;
+  display: grid; place-items: center; box-shadow: 0 6px 18px rgba(17, 30, 70, .28); transition: transform .15s ease; }
+.wc-launcher:hover { background: var(--wc-primary-dark); transform: translateY(-1px); }
+.wc-launcher svg { width: 28px; height: 28px; fill: currentColor; }
+.wc-launcher[aria-expanded="true"] svg { width: 24px; height: 24px; }
+.wc-panel { width: 360px; max-width: calc(100vw - 32px); height: 540px; max-height: calc(100vh - 100px); background: var(--wc-bg);
+  border-radius: 14px; box-shadow: 0 12px 40px rgba(17, 30, 70, .25); display: flex; flex-direction: column; overflow: hidden;
+  animation: wc-in .16s ease-out; }
+@keyframes wc-in { from { opacity: 0; transform: translateY(8px); } to { opacity: 1; transform: none; } }
+@media (prefers-reduced-motion: reduce) { .wc-panel { animation: none; } .wc-launcher { transition: none; } }
+.wc-header { background: var(--wc-primary); color: #fff; padding: 14px 12px 14px 18px; display: flex; align-items: center; gap: 8px; }
+.wc-title { margin: 0; font-size: 16px; font-weight: 650; flex: 1; }
+.wc-subtitle { margin: 2px 0 0; font-size: 13px; opacity: .85; font-weight: 400; }
+.wc-close { border: 0; background: transparent; color: #fff; width: 36px; height: 36px; border-radius: 8px; display: grid; place-items: center; }
+.wc-close:hover { background: rgba(255, 255, 255, .16); }
+.wc-close svg { width: 20px; height: 20px; fill: currentColor; }
+.wc-status { margin: 12px 14px 0; padding: 10px 12px; border-radius: 8px; font-size: 14px; background: var(--wc-soft); }
+.wc-status[data-tone="error"] { background: #fdecea; color: var(--wc-error); border: 1px solid #f5c2bd; }
+.wc-status-action { display: block; margin-top: 6px; border: 0; background: none; padding: 0; color: inherit; text-decoration: underline; font-weight: 600; }
+.wc-body { flex: 1; overflow-y: auto; padding: 16px 18px; }
+.wc-chat { display: flex; flex-direction: column; flex: 1; min-height: 0; }
+.wc-intro { margin: 0 0 12px; color: var(--wc-muted); }
+.wc-field { margin-bottom: 12px; }
+.wc-label { display: block; font-weight: 600; font-size: 14px; margin-bottom: 4px; }
+.wc-input { width: 100%; font: inherit; color: inherit; padding: 9px 11px; border: 1px solid var(--wc-border); border-radius: 8px; background: #fff; }
+.wc-input:focus { border-color: var(--wc-primary); }
+textarea.wc-input { resize: vertical; min-height: 72px; }
+.wc-input[aria-invalid="true"] { border-color: var(--wc-error); }
+.wc-field-error { margin: 4px 0 0; color: var(--wc-error); font-size: 13px; }
+.wc-primary { width: 100%; border: 0; border-radius: 8px; padding: 11px 14px; background: var(--wc-primary); color: #fff; font-weight: 600; }
+.wc-primary:hover { background: var(--wc-primary-dark); }
+.wc-primary:disabled, .wc-send:disabled { opacity: .6; cursor: progress; }
+.wc-transcript { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
+.wc-msg { max-width: 85%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.wc-msg-system { align-self: flex-start; background: var(--wc-soft); border-bottom-left-radius: 4px; }
+.wc-msg-guest { align-self: flex-end; background: var(--wc-primary); color: #fff; border-bottom-right-radius: 4px; }
+.wc-msg-meta { display: block; font-size: 11px; opacity: .7; margin-top: 2px; }
+.wc-composer { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--wc-border); align-items: flex-end; }
+.wc-composer .wc-input { min-height: 42px; max-height: 120px; resize: none; }
+.wc-send { flex: none; width: 42px; height: 42px; border: 0; border-radius: 10px; background: var(--wc-primary); color: #fff; display: grid; place-items: center; }
+.wc-send svg { width: 20px; height: 20px; fill: currentColor; }
+.wc-composer-error { margin: 0 12px 8px; }
+.wc-sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+`;

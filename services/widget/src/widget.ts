@@ -1,0 +1,280 @@
+import { describeFailure, WebchatApi, WebchatError } from './api';
+import { REFRESH_MARGIN_MS } from './constants';
+import { messageProblem, validatePreEngagement, type PreEngagement } from './form';
+import { securityHeaders } from './signals';
+import { SessionStore, type StoredSession } from './storage';
+import { View, type TranscriptEntry } from './view';
+
+export interface WebchatOptions {
+  deploymentKey: string;
+  /** Starship, e.g. https://chat.example.com: the widget's API calls go there. */
+  baseUrl: string;
+  /** Where the widget's host element goes; default document.body. */
+  container?: HTMLElement;
+  title?: string;
+  subtitle?: string;
+}
+
+type Phase = 'form' | 'starting' | 'resuming' | 'chat';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const ENDED = 'Your previous chat has ended. Start a new one below and we will pick it up from there.';
+
+/** The widget: a launcher, then the pre-engagement form or the conversation. One per deployment key. */
+export class WebchatWidget {
+  private readonly view: View;
+  private readonly store: SessionStore;
+  private readonly api: WebchatApi;
+  private phase: Phase = 'form';
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private sending = false;
+  /** The conversation in the transcript; messages are only ever posted to it. */
+  private shownConversation: string | undefined;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(private readonly options: WebchatOptions) {
+    this.store = new SessionStore(options.deploymentKey);
+    this.api = new WebchatApi(options.baseUrl.replace(/\/+$/, ''), options.deploymentKey);
+    this.view = new View(options.title ?? 'Chat with us', options.subtitle ?? 'We are here to help');
+    this.wire();
+  }
+
+  mount(): void {
+    (this.options.container ?? document.body).append(this.view.host);
+    void this.resume();
+  }
+
+  open(): void {
+    this.view.setOpen(true);
+    this.focusCurrent();
+  }
+
+  close(): void {
+    this.view.setOpen(false);
+  }
+
+  destroy(): void {
+    clearTimeout(this.refreshTimer);
+    for (const cleanup of this.cleanups) cleanup();
+    this.view.host.remove();
+  }
+
+  private listen<K extends keyof WindowEventMap>(type: K, handler: (event: WindowEventMap[K]) => void): void {
+    window.addEventListener(type, handler);
+    this.cleanups.push(() => window.removeEventListener(type, handler));
+  }
+
+  private wire(): void {
+    const { view } = this;
+    view.launcher.addEventListener('click', () => (view.panel.hidden ? this.open() : this.close()));
+    view.closeButton.addEventListener('click', () => {
+      this.close();
+      view.launcher.focus();
+    });
+    view.panel.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      event.stopPropagation();
+      this.close();
+      view.launcher.focus();
+    });
+    // In a textarea Enter sends (Shift+Enter is a new line), as in every chat; not while an IME is composing.
+    const enterSubmits = (textarea: HTMLTextAreaElement, form: HTMLFormElement) =>
+      textarea.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+    enterSubmits(view.fields.question.input as HTMLTextAreaElement, view.form);
+    enterSubmits(view.messageInput, view.composer);
+    view.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.submitForm();
+    });
+    view.composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.sendMessage();
+    });
+    view.messageInput.addEventListener('input', () => view.setMessageError(undefined));
+    // Background tabs throttle timers: catch up on the refresh when the guest comes back.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && this.phase === 'chat') this.scheduleRefresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    this.cleanups.push(() => document.removeEventListener('visibilitychange', onVisible));
+    // Another tab refreshed, replaced or ended the session: follow it.
+    this.listen('storage', (event) => {
+      if (event.key !== this.store.key || this.phase !== 'chat') return;
+      const session = this.store.read();
+      if (!session.token) this.sessionEnded();
+      else if (session.conversationSid !== this.shownConversation) void this.resume();
+      else this.scheduleRefresh();
+    });
+  }
+
+  private focusCurrent(): void {
+    if (this.view.panel.hidden) return;
+    if (this.phase === 'chat') this.view.messageInput.focus();
+    else if (this.phase === 'form') (Object.values(this.view.fields).find((f) => f.input.value.trim() === '') ?? this.view.fields.name).input.focus();
+  }
+
+  private setPhase(phase: Phase): void {
+    this.phase = phase;
+    if (phase === 'chat' || phase === 'resuming') this.view.showChat();
+    else this.view.showForm();
+    this.view.submit.disabled = phase === 'starting';
+    this.view.submit.textContent = phase === 'starting' ? 'Starting…' : 'Start chat';
+  }
+
+  private headers(session: StoredSession): Record<string, string> {
+    return securityHeaders(session.loginTimestamp ?? Date.now());
+  }
+
+  /** A stored, unexpired session continues where it was: the history is loaded, no form. */
+  private async resume(): Promise<void> {
+    const session = this.store.read();
+    if (!session.token && !session.conversationSid) return this.setPhase('form');
+    const remaining = session.expiresAt ? Date.parse(session.expiresAt) - Date.now() : Number.NaN;
+    if (!session.token || !session.conversationSid || !session.loginTimestamp || !(remaining > 5000)) {
+      return this.sessionEnded();
+    }
+    this.setPhase('resuming');
+    this.view.setStatus('Loading your conversation…');
+    try {
+      if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
+      const current = this.store.read();
+      const channel = await this.api.getChannel(this.headers(current), current.token ?? '', session.conversationSid);
+      this.view.renderTranscript(channel.messages);
+      this.shownConversation = channel.conversationSid;
+      this.view.setStatus(undefined);
+      this.setPhase('chat');
+      this.scheduleRefresh();
+      this.focusCurrent();
+    } catch (error) {
+      this.failed(error, () => void this.resume());
+    }
+  }
+
+  private async submitForm(): Promise<void> {
+    if (this.phase === 'starting') return;
+    const values = this.view.values();
+    const invalid = this.view.showFieldErrors(validatePreEngagement(values));
+    if (invalid) {
+      invalid.input.focus();
+      return;
+    }
+    await this.startChat(values);
+  }
+
+  private async startChat(values: PreEngagement): Promise<void> {
+    this.setPhase('starting');
+    this.view.setStatus('Connecting you to our team…');
+    const { identity } = this.store.read();
+    const loginTimestamp = Date.now();
+    const headers = securityHeaders(loginTimestamp);
+    const name = values.name.trim();
+    const question = values.question.trim();
+    try {
+      const token = await this.api.token(headers, identity ? { identity } : {});
+      this.store.write({ token: token.token, identity: token.identity, expiresAt: token.expiresAt, loginTimestamp });
+      const channel = await this.api.createChannel(headers, token.token, {
+        customerFriendlyName: name,
+        preEngagementData: { friendlyName: name, email: values.email.trim(), question },
+      });
+      this.store.update({ conversationSid: channel.conversationSid });
+      const entries: TranscriptEntry[] = [
+        { author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt },
+        { author: 'guest', body: question, createdAt: channel.createdAt },
+      ];
+      this.view.renderTranscript(entries);
+      this.shownConversation = channel.conversationSid;
+      this.view.form.reset();
+      this.view.setStatus(undefined);
+      this.setPhase('chat');
+      this.scheduleRefresh();
+      this.focusCurrent();
+    } catch (error) {
+      // Nothing half-started is kept: no token without its conversation. A refused identity is dropped too.
+      if (error instanceof WebchatError && error.kind === 'invalid') this.store.write({});
+      else this.store.endSession();
+      this.setPhase('form');
+      const kind = error instanceof WebchatError ? error.kind : 'unavailable';
+      this.view.setStatus(kind === 'session' ? 'We could not start the chat. Please try again.' : describeFailure(error), 'error');
+    }
+  }
+
+  private async sendMessage(): Promise<void> {
+    if (this.sending) return;
+    const text = this.view.messageInput.value;
+    const problem = messageProblem(text);
+    if (problem) {
+      this.view.setMessageError(problem);
+      this.view.messageInput.focus();
+      return;
+    }
+    const session = this.store.read();
+    if (!session.token || !session.conversationSid) return this.sessionEnded();
+    // Another tab started a new conversation: show that one rather than post into a transcript not on screen.
+    if (session.conversationSid !== this.shownConversation) return void this.resume();
+    this.sending = true;
+    this.view.send.disabled = true;
+    try {
+      const message = await this.api.postMessage(this.headers(session), session.token, session.conversationSid, text.trim());
+      this.view.appendMessage(message);
+      this.view.messageInput.value = '';
+      this.view.setMessageError(undefined);
+    } catch (error) {
+      if (error instanceof WebchatError && error.kind === 'session') return this.sessionEnded();
+      // The text stays in the box, so nothing the guest typed is lost.
+      this.view.setMessageError(`Not sent. ${describeFailure(error)}`);
+    } finally {
+      this.sending = false;
+      this.view.send.disabled = false;
+      if (this.phase === 'chat' && !this.view.panel.hidden) this.view.messageInput.focus();
+    }
+  }
+
+  /** Refreshes a while before expiry; a refused refresh ends the session, a failed one is retried while time is left. */
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    const { expiresAt } = this.store.read();
+    const remaining = expiresAt ? Date.parse(expiresAt) - Date.now() : Number.NaN;
+    if (!(remaining > 1000)) return this.sessionEnded();
+    const delay = remaining > 2 * REFRESH_MARGIN_MS ? remaining - REFRESH_MARGIN_MS : remaining / 2;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshNow().then(
+        () => this.scheduleRefresh(),
+        (error: unknown) => {
+          if (error instanceof WebchatError && error.kind === 'session') return this.sessionEnded();
+          const left = Date.parse(this.store.read().expiresAt ?? '') - Date.now();
+          if (!(left > 5000)) return this.sessionEnded();
+          clearTimeout(this.refreshTimer);
+          this.refreshTimer = setTimeout(() => this.scheduleRefresh(), Math.min(30_000, left / 2));
+        },
+      );
+    }, Math.min(delay, MAX_TIMER_MS));
+  }
+
+  private async refreshNow(): Promise<void> {
+    const session = this.store.read();
+    if (!session.token) throw new WebchatError('session');
+    const next = await this.api.refresh(this.headers(session), session.token);
+    this.store.update({ token: next.token, identity: next.identity, expiresAt: next.expiresAt });
+  }
+
+  /** Expired or refused: back to the form, keeping the identity so the next token is for the same guest. */
+  private sessionEnded(): void {
+    clearTimeout(this.refreshTimer);
+    this.store.endSession();
+    this.shownConversation = undefined;
+    this.view.renderTranscript([]);
+    this.setPhase('form');
+    this.view.setStatus(ENDED);
+    this.focusCurrent();
+  }
+
+  private failed(error: unknown, retry: () => void): void {
+    if (error instanceof WebchatError && error.kind === 'session') return this.sessionEnded();
+    this.view.setStatus(describeFailure(error), 'error', { label: 'Try again', run: retry });
+  }
+}

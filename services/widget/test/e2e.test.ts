@@ -1,0 +1,277 @@
+/*
+ * The left half of the diagram for real: Debian Chromium (driven by playwright-core) opens the demo
+ * page, served by the real Starship nginx on two origins, with the real widget bundle from /assets/,
+ * talking through Starship to the real orchestrator, federated-auth, scoped-auth and Postgres.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '../../../libs/testkit/src';
+import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
+import { writeDemoSite } from '../../starship/src/demo';
+import { prepareStarshipPrefix, renderStarshipConfig } from '../../starship/src/render';
+import { buildWidget } from '../build';
+import { storageKey } from '../src/constants';
+import type { StoredSession } from '../src/storage';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ARTIFACTS = join(REPO_ROOT, 'artifacts');
+const WELCOME = 'Welcome to Acme Outdoor! A member of our team will be with you shortly.';
+const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
+
+jest.setTimeout(60_000);
+
+let system: SystemUnderTest;
+let nginx: NginxServer;
+let browser: Browser;
+let workDir: string;
+let account: { accountSid: string; deploymentKey: string };
+let starshipUrl: string;
+let allowedSite: string;
+let refusedSite: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  // Installs Debian chromium (and the rest) when missing; silent and quick when present.
+  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  workDir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
+  const assetsDir = join(workDir, 'assets');
+  const prefixDir = join(workDir, 'starship');
+
+  const [manifest, started, port, allowedPort, refusedPort] = await Promise.all([
+    buildWidget({ outDir: assetsDir }),
+    startSystem(),
+    getFreePort(),
+    getFreePort(),
+    getFreePort(),
+  ]);
+  expect(manifest.file).toBe('webchat.js');
+  system = started;
+  starshipUrl = `http://localhost:${port}`;
+  allowedSite = `http://localhost:${allowedPort}`;
+  refusedSite = `http://localhost:${refusedPort}`;
+  system.setSecurityFlag(true);
+  account = await system.createAccount({ allowedOrigins: [allowedSite], fingerprintSensitivity: 'medium', welcomeMessage: WELCOME });
+
+  prepareStarshipPrefix(prefixDir);
+  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
+  const configText = renderStarshipConfig({
+    mode: 'local',
+    listenPort: port,
+    prefixDir,
+    assetsDir,
+    orchestratorUpstream: new URL(system.orchestratorUrl).host,
+    demoPorts: [allowedPort, refusedPort],
+    // nginx started as root hands its workers to `nobody`, who cannot read our 0700 temp folder.
+    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+  });
+  [nginx, browser] = await Promise.all([
+    startNginx({ prefixDir, configText, port }),
+    // launch() gives every run a fresh, temporary user-data dir, removed again on close.
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 }),
+  ]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await Promise.allSettled(contexts.map((context) => context.close()));
+  await browser?.close();
+  await nginx?.stop();
+  await system?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+async function newPage(options: { userAgent?: string; init?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
+  contexts.push(context);
+  const page = await context.newPage();
+  await options.init?.(page);
+  return page;
+}
+
+const widget = (page: Page) => page.locator('[data-webchat-widget]');
+const launcher = (page: Page) => widget(page).locator('.wc-launcher');
+const transcript = (page: Page) => widget(page).getByRole('log', { name: 'Conversation' });
+const status = (page: Page) => widget(page).locator('.wc-status');
+
+async function stored(page: Page): Promise<StoredSession | null> {
+  const text = await page.evaluate((key) => window.localStorage.getItem(key), storageKey(account.deploymentKey));
+  return text === null ? null : (JSON.parse(text) as StoredSession);
+}
+
+async function conversationCount(): Promise<number> {
+  const { rows } = await system.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations WHERE account_sid = $1', [account.accountSid]);
+  return rows[0]?.n ?? 0;
+}
+
+/** Open the launcher, fill the pre-engagement form with the keyboard and submit it with Enter. */
+async function startChat(page: Page, question = 'Do you ship tents to Norway?'): Promise<void> {
+  await launcher(page).click();
+  const name = widget(page).getByLabel('Name', { exact: true });
+  await name.waitFor();
+  await expectFocused(page, 'wc-name');
+  await page.keyboard.type('Ada Lovelace');
+  await widget(page).getByLabel('Email', { exact: true }).fill('ada@example.com');
+  await widget(page).getByLabel('How can we help?').fill(question);
+  await widget(page).getByLabel('How can we help?').press('Enter');
+}
+
+async function expectFocused(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((want) => document.querySelector('[data-webchat-widget]')?.shadowRoot?.activeElement?.id === want, id, { timeout: 5000 });
+}
+
+test('on the allowed site: launcher, form, welcome; token, identity and conversation SID stored; Postgres holds the conversation; reload resumes with history', async () => {
+  const page = await newPage();
+  await page.goto(`${allowedSite}/`);
+  await launcher(page).click();
+  // The form checks itself before anything is sent, and says what is wrong next to each field.
+  await widget(page).getByRole('button', { name: 'Start chat' }).click();
+  await expect(widget(page).locator('#wc-name-error').textContent()).resolves.toBe('Enter your name.');
+  await expectFocused(page, 'wc-name');
+  await widget(page).getByLabel('Email', { exact: true }).fill('not-an-email');
+  await widget(page).getByRole('button', { name: 'Start chat' }).click();
+  await expect(widget(page).locator('#wc-email-error').textContent()).resolves.toContain('name@example.com');
+  await page.screenshot({ path: join(ARTIFACTS, 'widget-form.png') });
+  // Escape closes the panel and gives focus back to the launcher.
+  await page.keyboard.press('Escape');
+  await expect(widget(page).locator('.wc-panel').isHidden()).resolves.toBe(true);
+  await expectFocused(page, 'wc-launcher');
+
+  await startChat(page);
+  await transcript(page).getByText(WELCOME).waitFor();
+  await transcript(page).getByText('Do you ship tents to Norway?').waitFor();
+  await expectFocused(page, 'wc-message');
+
+  const session = await stored(page);
+  expect(session).toEqual({
+    token: expect.stringMatching(/^[\w-]+(\.[\w-]*){4}$/),
+    identity: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    conversationSid: expect.stringMatching(/^CH[0-9a-f]{32}$/),
+    expiresAt: expect.any(String),
+    loginTimestamp: expect.any(Number),
+  });
+  const { rows } = await system.db.query('SELECT account_sid, identity::text AS identity, customer_friendly_name FROM conversations WHERE sid = $1', [
+    session?.conversationSid,
+  ]);
+  expect(rows).toEqual([{ account_sid: account.accountSid, identity: session?.identity, customer_friendly_name: 'Ada Lovelace' }]);
+
+  const composer = widget(page).getByLabel('Message', { exact: true });
+  await composer.fill('My order number is 1234');
+  await composer.press('Enter');
+  await transcript(page).getByText('My order number is 1234').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'widget-open.png') });
+
+  await page.reload();
+  await launcher(page).click();
+  await transcript(page).getByText('My order number is 1234').waitFor();
+  const bubbles = await transcript(page).locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-author')));
+  expect(bubbles).toEqual(['system', 'guest', 'guest']);
+  expect(await widget(page).locator('form.wc-form').isHidden()).toBe(true);
+  expect((await stored(page))?.conversationSid).toBe(session?.conversationSid);
+});
+
+test('on a site that is not allowed: the widget says so in plain words, stores no token, and no conversation is created', async () => {
+  const page = await newPage();
+  const conversationsBefore = await conversationCount();
+  const mintsBefore = await system.federatedTokenCalls();
+  await page.goto(`${refusedSite}/`);
+  await startChat(page);
+  await status(page).getByText('not allowed').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'widget-not-allowed.png') });
+  expect(await status(page).getAttribute('role')).toBe('alert');
+  const session = await stored(page);
+  expect(session?.token).toBeUndefined();
+  expect(session?.conversationSid).toBeUndefined();
+  expect(await conversationCount()).toBe(conversationsBefore);
+  expect(await system.federatedTokenCalls()).toBe(mintsBefore);
+  // The form is still there for another try.
+  expect(await widget(page).locator('form.wc-form').isVisible()).toBe(true);
+});
+
+test('with the security flag on, a token copied into a browser with another User-Agent is refused on WebChannels; the form comes back with the identity kept', async () => {
+  const original = await newPage();
+  await original.goto(`${allowedSite}/`);
+  const created = original.waitForRequest((request) => request.url().endsWith('/v2/WebChannels') && request.method() === 'POST');
+  await startChat(original, 'Is this copy safe?');
+  await transcript(original).getByText(WELCOME).waitFor();
+  const securityHeaders = Object.fromEntries(Object.entries((await created).headers()).filter(([name]) => name.startsWith('x-webchat-sec-')));
+  expect(Object.keys(securityHeaders).sort()).toEqual(['x-webchat-sec-decoders', 'x-webchat-sec-usersettings', 'x-webchat-sec-webchatinfo']);
+  const copied = (await stored(original)) as StoredSession;
+
+  const createWith = (page: Page) =>
+    page.evaluate(
+      async ({ url, token, headers }) => {
+        const response = await fetch(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+        return { status: response.status, code: ((await response.json()) as { code?: string }).code };
+      },
+      { url: `${starshipUrl}/v2/WebChannels`, token: copied.token ?? '', headers: securityHeaders },
+    );
+  // The same token and the same widget headers work from the browser they were issued to...
+  expect((await createWith(original)).status).toBe(201);
+
+  const thief = await newPage({
+    userAgent: OTHER_USER_AGENT,
+    init: (page) =>
+      page.addInitScript(({ key, value }) => window.localStorage.setItem(key, value), { key: storageKey(account.deploymentKey), value: JSON.stringify(copied) }),
+  });
+  const resumed = thief.waitForResponse((response) => response.url().endsWith(`/v2/WebChannels/${copied.conversationSid}`));
+  await thief.goto(`${allowedSite}/`);
+  // ...but not from another one: the widget's own resume is refused, and so is a direct call.
+  const refusal = await resumed;
+  expect(refusal.status()).toBe(401);
+  expect(((await refusal.json()) as { code: string }).code).toBe('fingerprint_mismatch');
+  expect(await createWith(thief)).toEqual({ status: 401, code: 'fingerprint_mismatch' });
+
+  await launcher(thief).click();
+  await status(thief).getByText('Your previous chat has ended').waitFor();
+  expect(await widget(thief).locator('form.wc-form').isVisible()).toBe(true);
+  expect(await stored(thief)).toEqual({ identity: copied.identity });
+
+  // A returning visitor keeps the identity: the next token is for the same guest.
+  const name = widget(thief).getByLabel('Name', { exact: true });
+  await name.fill('Ada Lovelace');
+  await widget(thief).getByLabel('Email', { exact: true }).fill('ada@example.com');
+  await widget(thief).getByLabel('How can we help?').fill('Starting again');
+  await widget(thief).getByRole('button', { name: 'Start chat' }).click();
+  await transcript(thief).getByText('Starting again').waitFor();
+  const again = await stored(thief);
+  expect(again?.identity).toBe(copied.identity);
+  expect(again?.conversationSid).not.toBe(copied.conversationSid);
+});
+
+test('the token is refreshed through /v2/Webchat/Tokens/Refresh before it expires, and the chat goes on with the new one', async () => {
+  const page = await newPage();
+  await page.clock.install();
+  await page.goto(`${allowedSite}/`);
+  await startChat(page, 'Will my session last?');
+  await transcript(page).getByText(WELCOME).waitFor();
+  const before = (await stored(page)) as StoredSession;
+
+  const refreshed = page.waitForResponse((response) => response.url().endsWith('/v2/Webchat/Tokens/Refresh'));
+  // The account's tokens live an hour: jump to a minute before the end.
+  await page.clock.fastForward('59:10');
+  expect((await refreshed).status()).toBe(200);
+  await page.waitForFunction(
+    ({ key, token }) => JSON.parse(window.localStorage.getItem(key) ?? '{}').token !== token,
+    { key: storageKey(account.deploymentKey), token: before.token },
+  );
+  const after = (await stored(page)) as StoredSession;
+  expect(after).toMatchObject({ identity: before.identity, conversationSid: before.conversationSid, loginTimestamp: before.loginTimestamp });
+
+  const composer = widget(page).getByLabel('Message', { exact: true });
+  await composer.fill('Still here');
+  await composer.press('Enter');
+  await transcript(page).getByText('Still here').waitFor();
+});
