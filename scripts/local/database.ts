@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { databaseUrl, startPrivatePostgres, type PrivatePostgres } from '../../libs/testkit/src';
+import { databaseUrl, startPrivatePostgres, type PrivatePostgres } from '@webchat/testkit';
 import { runCli } from '../../services/orchestrator/src/cli/webchat-admin';
 import type { RunnerConfig } from './config';
 

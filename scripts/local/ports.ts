@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { isPortFree, readCmdline } from '../../libs/testkit/src';
+import { isPortFree, readCmdline } from '@webchat/testkit';
 
 export interface PortClaim {
   port: number;

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNginx, waitForHttp, type NginxServer } from '../../libs/testkit/src';
+import { startNginx, waitForHttp, type NginxServer } from '@webchat/testkit';
 import { writeDemoSite } from '../../services/starship/src/demo';
 import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig } from '../../services/starship/src/render';
+import { buildWidget } from '../../services/widget/build';
 import type { RunnerConfig } from './config';
 import type { DemoAccount } from './database';
 
@@ -15,10 +16,14 @@ export interface RunningStarship {
   errorLog: string;
 }
 
-/** STARSHIP_ASSETS_DIR, else the widget's build output when there is one, else Starship's own assets folder. */
-function assetsDir(config: RunnerConfig, env: NodeJS.ProcessEnv): string {
+/**
+ * STARSHIP_ASSETS_DIR, else the widget, built now (esbuild, well under a second) so the demo page
+ * always embeds the current source.
+ */
+async function assetsDir(config: RunnerConfig, env: NodeJS.ProcessEnv): Promise<string> {
   if (env.STARSHIP_ASSETS_DIR) return env.STARSHIP_ASSETS_DIR;
   const widgetBuild = join(config.repo, 'services', 'widget', 'dist');
+  await buildWidget({ outDir: widgetBuild });
   return existsSync(join(widgetBuild, 'webchat.js')) ? widgetBuild : DEFAULT_ASSETS_DIR;
 }
 
@@ -34,7 +39,7 @@ export async function startStarship(config: RunnerConfig, demo: DemoAccount, env
     listenPort: config.ports.starship,
     orchestratorUpstream: `127.0.0.1:${config.ports.orchestrator}`,
     prefixDir,
-    assetsDir: assetsDir(config, env),
+    assetsDir: await assetsDir(config, env),
     demoPorts: [config.ports.demo, config.ports.demoAlt],
     demoDir: join(prefixDir, 'demo'),
     accessLog,

@@ -2,7 +2,7 @@
  * Secrets must never reach a log line, whatever a caller passes in. Two nets: keys whose name says
  * "secret", and string values that look like tokens, keys or deployment keys wherever they appear.
  */
-const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|private|jwe|jws|jwt|fingerprint|signal|deployment.?key|^key$|apikey|api_key|sdk.?key)/i;
+const SECRET_KEY = /(token|secret|password|passwd|authorization|cookie|private|jwe|jws|jwt|fingerprint|signals|deployment.?key|^key$|apikey|api_key|sdk.?key)/i;
 
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g;

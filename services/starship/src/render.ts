@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 // Relative import: the starship package has no workspace dependencies in the lockfile (nginx is its runtime).
-import { ERROR_CODES, problemTypeUri, type ErrorCode } from '../../../libs/contracts/src';
+import { ERROR_CODES, problemTypeUri, type ErrorCode } from '@webchat/contracts';
 
 export const TEMPLATE_PATH = resolve(__dirname, '../nginx/starship.conf.template');
 export const DEFAULT_ASSETS_DIR = resolve(__dirname, '../assets');

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isPortFree, NGINX_BIN } from '../../../libs/testkit/src';
+import { isPortFree, NGINX_BIN } from '@webchat/testkit';
 import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig } from './render';
 
 async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {

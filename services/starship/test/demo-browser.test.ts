@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { getFreePort } from '../../../libs/testkit/src';
+import { getFreePort } from '@webchat/testkit';
 import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
 import { startEdge, type EdgeUnderTest } from './support/edge';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Problem } from '../../../libs/contracts/src';
-import { getFreePort } from '../../../libs/testkit/src';
+import { Problem } from '@webchat/contracts';
+import { getFreePort } from '@webchat/testkit';
 import { startEdge, waitForLogLine, type EdgeUnderTest } from './support/edge';
 import { postJson, request, type RawResponse } from './support/http';
 import { defaultHandler, startTinyUpstream, type TinyUpstream } from './support/upstream';

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WebchatTokenResponse } from '../../../libs/contracts/src';
-import { childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '../../../libs/testkit/src';
+import { WebchatTokenResponse } from '@webchat/contracts';
+import { childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
 import { browserHeaders } from '../../orchestrator/test/support/system';
 
 /*

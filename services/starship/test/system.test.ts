@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Problem, WebchatTokenResponse } from '../../../libs/contracts/src';
-import { getFreePort } from '../../../libs/testkit/src';
+import { Problem, WebchatTokenResponse } from '@webchat/contracts';
+import { getFreePort } from '@webchat/testkit';
 import { browserHeaders, startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
 import { startEdge, waitForLogLine, type EdgeUnderTest } from './support/edge';
 import { postJson, request, type RawResponse } from './support/http';
