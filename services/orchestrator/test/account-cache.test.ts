@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { createDatabase, databaseUrl, getFreePort, startPrivatePostgres, waitForHttp } from '@webchat/testkit';
+import { getFreePort, waitForHttp } from '@webchat/testkit';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
-import { migrateUp } from '../src/data-access/migrate';
+import { startOwnCluster } from './support/own-cluster';
 import { runCli } from '../src/cli/webchat-admin';
 import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
 import { call } from './support/http';
@@ -97,21 +97,11 @@ async function startOrchestratorProcess(system: SystemUnderTest, dbUrl: string, 
 }
 
 describe('with two orchestrator processes', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchestrator-cache-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test('a key revoked with the CLI is refused by both within 1 s; after a Postgres restart no stale entry is served', async () => {
-    const port = await getFreePort();
-    let cluster = await startPrivatePostgres({ dataDir: path.join(dir, 'pgdata'), port });
-    await createDatabase(cluster.url, 'webchat');
-    const url = databaseUrl(cluster.url, 'webchat');
-    await migrateUp(url);
+    const cluster = await startOwnCluster('orchestrator-cache-');
+    const url = cluster.url;
     const system = await startSystem({ databaseUrl: url });
-    const keysDir = path.join(dir, 'keys');
-    fs.mkdirSync(keysDir);
+    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchestrator-keys-'));
     for (const name of SERVICE_NAMES) {
       fs.writeFileSync(publicKeyFile(keysDir, name), system.identities.publicKeys[name].export({ type: 'spki', format: 'pem' }));
     }
@@ -136,7 +126,7 @@ describe('with two orchestrator processes', () => {
       for (const p of processes) expect((await mintAt(p.url, second.deploymentKey)).status).toBe(200);
       await cluster.stop();
       expect((await mintAt(processes[0]!.url, second.deploymentKey)).status).toBe(503);
-      cluster = await startPrivatePostgres({ dataDir: path.join(dir, 'pgdata'), port });
+      await cluster.restart();
       // Revoked while the listeners may still be reconnecting: no notification reaches them for this change.
       await system.accounts.revokeDeploymentKey(second.keyId);
       for (const p of processes) {
@@ -150,7 +140,8 @@ describe('with two orchestrator processes', () => {
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
       await system.stop();
-      await cluster.stop();
+      await cluster.remove();
+      fs.rmSync(keysDir, { recursive: true, force: true });
     }
   }, 90_000);
 });

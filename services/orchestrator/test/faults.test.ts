@@ -1,14 +1,11 @@
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs';
 import { init } from '@launchdarkly/node-server-sdk';
 import { createLogger } from '@webchat/logger';
 import { PassThrough } from 'node:stream';
 import { ldLogger } from '../src/data-access/launchdarkly';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { createDatabase, databaseUrl, getFreePort, startPrivatePostgres } from '@webchat/testkit';
-import { migrateUp } from '../src/data-access/migrate';
+import { getFreePort } from '@webchat/testkit';
+import { startOwnCluster } from './support/own-cluster';
 import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
 import { call } from './support/http';
 
@@ -106,19 +103,9 @@ describe('when LaunchDarkly is not initialised, the configured fallback decides'
 });
 
 describe('when Postgres goes down', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orchestrator-pg-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test('then 503 store_unavailable within a bounded time and /readyz says not ready; it recovers by itself when Postgres is back', async () => {
-    const port = await getFreePort();
-    let cluster = await startPrivatePostgres({ dataDir: path.join(dir, 'pgdata'), port });
-    await createDatabase(cluster.url, 'webchat');
-    const url = databaseUrl(cluster.url, 'webchat');
-    await migrateUp(url);
-    const system = await startSystem({ databaseUrl: url });
+    const cluster = await startOwnCluster('orchestrator-pg-');
+    const system = await startSystem({ databaseUrl: cluster.url });
     try {
       const { deploymentKey } = await system.createAccount();
       expect((await mint(system, deploymentKey)).status).toBe(200);
@@ -133,7 +120,7 @@ describe('when Postgres goes down', () => {
       expect(ready.status).toBe(503);
       expect(ready.body.checks.store).toBe('failing');
 
-      cluster = await startPrivatePostgres({ dataDir: path.join(dir, 'pgdata'), port });
+      await cluster.restart();
       let status = 0;
       for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
         status = (await mint(system, deploymentKey)).status;
@@ -143,7 +130,7 @@ describe('when Postgres goes down', () => {
       expect((await call(`${system.orchestratorUrl}/readyz`)).status).toBe(200);
     } finally {
       await system.stop();
-      await cluster.stop();
+      await cluster.remove();
     }
   });
 });
