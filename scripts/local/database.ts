@@ -22,7 +22,7 @@ export async function startDatabase(
 }
 
 /** webchat-admin in-process, its output captured; a failure carries what it printed. */
-async function admin(args: string[], url: string): Promise<string> {
+export async function admin(args: string[], url: string): Promise<string> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {

@@ -11,6 +11,10 @@ export interface ServiceSpec {
   dir: string;
   port: number;
   env: NodeJS.ProcessEnv;
+  /** Script to run, relative to `dir` (default `src/start.ts`); the benchmark's echo service lives elsewhere. */
+  entry?: string;
+  /** Extra node flags before the script, e.g. `--cpu-prof` when profiling. */
+  nodeArgs?: string[];
 }
 
 export interface ExitInfo {
@@ -36,7 +40,8 @@ export class ServiceProcess {
     tsxLoader: string,
   ) {
     this.url = `http://127.0.0.1:${spec.port}`;
-    this.child = spawn(process.execPath, ['--import', pathToFileURL(tsxLoader).href, join('src', 'start.ts')], {
+    const entry = spec.entry ?? join('src', 'start.ts');
+    this.child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import', pathToFileURL(tsxLoader).href, entry], {
       cwd: spec.dir,
       env: spec.env,
       detached: true,

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's utime/stime (USER_HZ; 100 on every Linux we run on). */
+export const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of one process (all its threads), in microseconds; undefined once it is gone. */
+export function processCpuMicros(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesised command name (which may contain spaces): state is field 3, utime 14, stime 15.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return ((utime + stime) * 1_000_000) / CLOCK_TICKS;
+}
+
+/** The processes to charge, by role (e.g. nginx = master + workers); listed anew at every snapshot. */
+export type RoleProcesses = () => Record<string, number[]>;
+
+export type CpuSnapshot = Map<string, Map<number, number>>;
+
+export function snapshotCpu(roles: RoleProcesses): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
+  for (const [role, pids] of Object.entries(roles())) {
+    const byPid = new Map<number, number>();
+    for (const pid of pids) {
+      const micros = processCpuMicros(pid);
+      if (micros !== undefined) byPid.set(pid, micros);
+    }
+    snapshot.set(role, byPid);
+  }
+  return snapshot;
+}
+
+/**
+ * CPU spent per role between two snapshots. A process that appeared in between (a new Postgres
+ * backend) counts from zero; one that vanished is lost, which only under-counts short-lived helpers.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const spent: Record<string, number> = {};
+  for (const [role, pids] of after) {
+    let total = 0;
+    for (const [pid, micros] of pids) total += micros - (before.get(role)?.get(pid) ?? 0);
+    spent[role] = total;
+  }
+  return spent;
+}
+
+/** Whole-machine busy time from /proc/stat: how saturated the box was during a run. */
+export function machineCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+export function loadAverage(): [number, number, number] {
+  const [one = 0, five = 0, fifteen = 0] = readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).map(Number);
+  return [one, five, fifteen];
+}
