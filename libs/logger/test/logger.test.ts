@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { createLogger, currentRequestId, redact, REDACTED, requestContext } from '../src';
 
@@ -5,7 +6,7 @@ import { createLogger, currentRequestId, redact, REDACTED, requestContext } from
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const JWS = `${b64({ alg: 'ES256', typ: 'JWT', kid: 'k1' })}.${b64({ sub: 'guest', aud: 'webchat' })}.c2lnbmF0dXJlLWJ5dGVzLWhlcmU`;
 const JWE = `${b64({ alg: 'dir', enc: 'A256GCM', kid: 'e1', cty: 'JWT' })}..aXYtYnl0ZXMtMTI.Y2lwaGVydGV4dC1ieXRlcw.dGFnLWJ5dGVzLTE2`;
-const PEM = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----';
+const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().trim();
 const DEPLOYMENT_KEY = 'dk_live1234567890abcdefXYZ';
 
 function capture(service = 'federated-auth', level?: string) {
