@@ -1,0 +1,34 @@
+import { buildOpenApi, federatedAuthRoutes, operationalRoutes } from '@webchat/contracts';
+import { createMetrics, createServiceApp, type ServiceApp } from '@webchat/http-kit';
+import type { InternalClient } from '@webchat/internal-client';
+import type { Logger } from '@webchat/logger';
+import type { ServiceTokenVerifier } from '@webchat/service-auth';
+import { TokenIssuer } from './domain/token-issuer';
+import { tokenRoutes } from './routes/tokens';
+
+export const SERVICE_NAME = 'federated-auth';
+/** Internal JSON only; the body is a handful of short fields. */
+export const BODY_LIMIT = '32kb';
+
+export interface FederatedAuthDeps {
+  config: { defaultTokenTtlSeconds: number };
+  logger: Logger;
+  verifier: ServiceTokenVerifier;
+  /** Client of scoped-auth (audience `scoped-auth`), signing as federated-auth. */
+  scopedAuth: InternalClient;
+  /** Epoch seconds. */
+  now?: () => number;
+}
+
+export function createApp({ config, logger, verifier, scopedAuth, now }: FederatedAuthDeps): ServiceApp {
+  const metrics = createMetrics(SERVICE_NAME);
+  const issued = metrics.counter('federated_tokens_total', 'Token requests by result (issued or the error code)', ['result', 'fingerprint_bound'] as const);
+  const issuer = new TokenIssuer(scopedAuth, config.defaultTokenTtlSeconds, now);
+  const openapi = buildOpenApi(
+    { title: 'federated-auth', version: '1.0.0', description: "Composes a webchat guest's grants and has scoped-auth mint the token (internal)." },
+    [...operationalRoutes, ...federatedAuthRoutes],
+  );
+  return createServiceApp({ service: SERVICE_NAME, logger, body: { limit: BODY_LIMIT }, metrics, openapi }, (app) => {
+    app.use(tokenRoutes({ issuer, verifier, logger, issued }));
+  });
+}

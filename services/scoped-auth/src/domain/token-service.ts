@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import jose from 'node-jose';
+import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
+import { AppError } from '@webchat/http-kit';
+import type { TokenKeys } from './keys';
+import { TokenClaims, fingerprintHash, fingerprintMatches } from './claims';
+import { JWE_ALG, JWE_CTY, JWE_ENC, SIGNING_ALGORITHM, TOKEN_TYP, TokenRejected, checkJweHeader, checkJwsHeader } from './jose-headers';
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+}
+
+export interface MintInput {
+  accountSid: string;
+  grants: Record<string, unknown>;
+  ttl: number;
+  encrypt: boolean;
+  fingerprint?: string | undefined;
+  identity?: string | undefined;
+  sessionStartedAt?: number | undefined;
+}
+
+export interface MintedToken {
+  token: string;
+  identity: string;
+  expiresAt: string;
+  jti: string;
+  encrypted: boolean;
+  fingerprintBound: boolean;
+}
+
+export interface ValidatedToken extends ValidateScopedTokenResponse {
+  jti: string;
+  encrypted: boolean;
+}
+
+const isoSeconds = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
+
+/** Mints and validates guest tokens; the only code that touches the token keys. */
+export class TokenService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly keys: TokenKeys,
+    private readonly settings: TokenSettings,
+    /** Epoch seconds; tests move it to mint expired or not-yet-valid tokens. */
+    now?: () => number,
+  ) {
+    this.now = now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  get activeKids(): { signing: string; encryption: string } {
+    return { signing: this.keys.signing.kid, encryption: this.keys.encryption.kid };
+  }
+
+  async mint(input: MintInput): Promise<MintedToken> {
+    const now = this.now();
+    const sessionStartedAt = input.sessionStartedAt ?? now;
+    if (sessionStartedAt > now + this.settings.clockToleranceSeconds) {
+      throw new AppError('invalid_request', 'The body is not valid: sessionStartedAt: must not be in the future', {
+        errors: [{ field: 'sessionStartedAt', message: 'must not be in the future' }],
+      });
+    }
+    const identity = input.identity ?? randomUUID();
+    const jti = randomUUID();
+    const exp = now + input.ttl;
+    const claims: TokenClaims = {
+      iss: this.settings.issuer,
+      sub: identity,
+      aud: this.settings.audience,
+      iat: now,
+      nbf: now,
+      exp,
+      jti,
+      account_sid: input.accountSid,
+      grants: input.grants,
+      sst: sessionStartedAt,
+      ...(input.fingerprint !== undefined ? { fph: fingerprintHash(input.fingerprint) } : {}),
+    };
+    const { kid, privateKey } = this.keys.signing;
+    const jws = jwt.sign(claims, privateKey, { algorithm: SIGNING_ALGORITHM, header: { alg: SIGNING_ALGORITHM, typ: TOKEN_TYP, kid } });
+    const token = input.encrypt ? await this.encrypt(jws) : jws;
+    return { token, identity, expiresAt: isoSeconds(exp), jti, encrypted: input.encrypt, fingerprintBound: claims.fph !== undefined };
+  }
+
+  private async encrypt(jws: string): Promise<string> {
+    const { kid, key } = this.keys.encryption;
+    const fields = { alg: JWE_ALG, enc: JWE_ENC, kid, cty: JWE_CTY };
+    return jose.JWE.createEncrypt({ format: 'compact', fields }, key).update(Buffer.from(jws, 'utf8')).final();
+  }
+
+  /**
+   * Every layer is checked (RFC 8725); the first failure decides the code. `fingerprints` are the
+   * caller's candidates for this client (one per sensitivity level); a bound token needs one to match.
+   */
+  async validate(token: string, fingerprints: readonly string[] = []): Promise<ValidatedToken> {
+    const parts = token.split('.');
+    let jws: string;
+    if (parts.length === 5) jws = await this.decrypt(token, parts);
+    else if (parts.length === 3) jws = token;
+    else throw new TokenRejected('token_invalid', 'not a compact JWS or JWE');
+
+    const claims = this.verify(jws);
+    if (claims.fph !== undefined) {
+      if (fingerprints.length === 0) throw new TokenRejected('fingerprint_required', 'bound token presented without a fingerprint');
+      // Every candidate is compared, so the time taken does not tell which one matched.
+      const matches = fingerprints.map((candidate) => fingerprintMatches(claims.fph!, candidate));
+      if (!matches.includes(true)) throw new TokenRejected('fingerprint_mismatch', 'fingerprint differs from the bound one');
+    }
+    return {
+      accountSid: claims.account_sid,
+      identity: claims.sub,
+      grants: claims.grants,
+      expiresAt: isoSeconds(claims.exp),
+      sessionStartedAt: claims.sst,
+      fingerprintBound: claims.fph !== undefined,
+      jti: claims.jti,
+      encrypted: parts.length === 5,
+    };
+  }
+
+  private async decrypt(token: string, parts: string[]): Promise<string> {
+    const kid = checkJweHeader(parts, this.keys.decryption);
+    const key = this.keys.decryption.get(kid)!;
+    let payload: Buffer;
+    try {
+      const result = await jose.JWE.createDecrypt(key, { algorithms: [JWE_ALG, JWE_ENC] }).decrypt(token);
+      payload = result.payload;
+    } catch {
+      throw new TokenRejected('token_invalid', 'JWE did not decrypt (tampered, or another key)');
+    }
+    return payload.toString('utf8');
+  }
+
+  private verify(jws: string): TokenClaims {
+    const kid = checkJwsHeader(jws, this.keys.verification);
+    let payload: unknown;
+    try {
+      payload = jwt.verify(jws, this.keys.verification.get(kid)!, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        clockTolerance: this.settings.clockToleranceSeconds,
+        clockTimestamp: this.now(),
+      });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new TokenRejected('token_expired', 'exp has passed');
+      const reason = err instanceof jwt.NotBeforeError ? 'nbf is in the future' : `JWS refused: ${err instanceof Error ? err.message : 'unknown'}`;
+      throw new TokenRejected('token_invalid', reason);
+    }
+    const parsed = TokenClaims.safeParse(payload);
+    if (!parsed.success) throw new TokenRejected('token_invalid', 'claims are malformed');
+    const claims = parsed.data;
+    // We never issue a token living longer than TTL_MAX: a longer one was not minted by this code.
+    if (claims.exp - claims.iat > TTL_MAX || claims.nbf < claims.iat) throw new TokenRejected('token_invalid', 'lifetime claims are inconsistent');
+    return claims;
+  }
+}

@@ -1,0 +1,73 @@
+import { PassThrough } from 'node:stream';
+import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH, type GenerateScopedTokenRequest } from '@webchat/contracts';
+import { listen } from '@webchat/http-kit';
+import { createLogger, type Logger } from '@webchat/logger';
+import { createApp } from '../../src/app';
+import { createTokenKeys } from '../../src/domain/keys';
+import type { TokenKeyMaterial } from '../../src/domain/key-material';
+import type { TokenSettings } from '../../src/domain/token-service';
+import { keyMaterial, type ServiceIdentities } from './keys';
+import { post, type HttpResult } from './http';
+
+export const TEST_TOKEN_SETTINGS: TokenSettings = { issuer: 'urn:webchat:scoped-auth', audience: 'urn:webchat:guest', clockToleranceSeconds: 5 };
+
+/** A logger whose JSON lines a test can read back. */
+export function captureLogger(service: string): { logger: Logger; lines: () => string[] } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  return {
+    logger: createLogger({ service, level: 'debug', stream }),
+    lines: () => chunks.join('').split('\n').filter(Boolean),
+  };
+}
+
+export interface ScopedAuthUnderTest {
+  url: string;
+  material: TokenKeyMaterial;
+  close(): Promise<void>;
+  /** Mints through the real endpoint as federated-auth. */
+  generate(body: GenerateScopedTokenRequest): Promise<HttpResult>;
+  /** Validates through the real endpoint as the orchestrator. */
+  validate(token: string, fingerprint?: string, extra?: Record<string, unknown>): Promise<HttpResult>;
+}
+
+export interface StartOptions {
+  services: ServiceIdentities;
+  material?: TokenKeyMaterial;
+  settings?: Partial<TokenSettings>;
+  /** Epoch seconds. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** A real scoped-auth on an ephemeral port. */
+export async function startScopedAuth(options: StartOptions): Promise<ScopedAuthUnderTest> {
+  const material = options.material ?? keyMaterial();
+  const { app, lifecycle } = createApp({
+    config: { token: { ...TEST_TOKEN_SETTINGS, ...options.settings } },
+    logger: options.logger ?? createLogger({ service: 'scoped-auth', level: 'error', stream: new PassThrough() }),
+    keys: await createTokenKeys(material),
+    verifier: options.services.verifier('scoped-auth'),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const running = await listen({ app, port: 0, lifecycle, drainTimeoutMs: 1000 });
+  const federated = options.services.signer('federated-auth');
+  const orchestrator = options.services.signer('orchestrator');
+  return {
+    url: running.url,
+    material,
+    close: () => running.close(),
+    generate: (body) => post(`${running.url}${SCOPED_AUTH_GENERATE_PATH}`, body, federated.tokenFor('scoped-auth')),
+    validate: (token, fingerprint, extra = {}) =>
+      post(
+        `${running.url}${SCOPED_AUTH_VALIDATE_PATH}`,
+        { token, ...(fingerprint !== undefined ? { fingerprint } : {}), ...extra },
+        orchestrator.tokenFor('scoped-auth'),
+      ),
+  };
+}
+
+export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+export const ADDRESS_SID = `IG${'fedcba9876543210'.repeat(2)}`;
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
