@@ -11,7 +11,7 @@
 #   service-auth-public-keys           orchestrator.pub.pem, federated-auth.pub.pem (a ConfigMap)
 #
 # The private keys exist only in the cluster afterwards (the work folder is removed). `kubectl create`
-# refuses to replace existing objects: this is for a first install; rotation is in deploy/README-deploy.md.
+# refuses to replace existing objects: this is for a first install; rotation is in README.md ("Deploy").
 # KUBECTL_FLAGS="--dry-run=client -o yaml" prints the objects instead of creating them (no cluster needed).
 # Needs kubectl and openssl.
 set -euo pipefail

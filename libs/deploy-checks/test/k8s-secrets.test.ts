@@ -125,7 +125,7 @@ describe('deploy/k8s-secrets.sh (kubectl client-side dry run)', () => {
   });
 
   test('the Deploy guide shows a kubectl create command for each of them', () => {
-    const guide = readFileSync(repoPath('deploy/README-deploy.md'), 'utf8');
+    const guide = readFileSync(repoPath('README.md'), 'utf8');
     for (const object of created) {
       const kind = object.kind === 'Secret' ? 'secret generic' : 'configmap';
       expect(guide).toContain(`create ${kind} ${object.metadata?.name}`);
