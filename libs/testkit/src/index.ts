@@ -4,3 +4,4 @@ export * from './postgres';
 export { childPids, isProcessAlive, killQuietly, pidsMatching, readCmdline } from './proc';
 export * from './process';
 export { REPO_ROOT, setUpTestDatabaseServer, tearDownTestDatabaseServer } from './test-cluster';
+export * from './openapi';

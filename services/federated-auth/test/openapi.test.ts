@@ -1,7 +1,7 @@
 import { getFreePort } from '@webchat/testkit';
 import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
 import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
-import { OpenApiChecker } from '../../scoped-auth/test/support/openapi';
+import { OpenApiChecker } from '@webchat/testkit';
 import type { HttpResult } from '../../scoped-auth/test/support/http';
 import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
 

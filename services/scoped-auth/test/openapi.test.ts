@@ -1,6 +1,6 @@
 import { ServiceIdentities } from './support/keys';
 import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { OpenApiChecker } from './support/openapi';
+import { OpenApiChecker } from '@webchat/testkit';
 import { request, type HttpResult } from './support/http';
 
 const GENERATE = '/v1/ScopedAuthTokens/generate/internal';
