@@ -29,7 +29,13 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const reported = new Set(problems.map((p) => p.split(':')[0]));
+    for (const issue of result.error.issues) {
+      const name = issue.path.join('.') || '(root)';
+      if (reported.has(name)) continue; // already named as a missing production secret
+      const missing = issue.code === 'invalid_type' && / received undefined$/.test(issue.message);
+      problems.push(`${name}: ${missing ? `required (${issue.message})` : issue.message}`);
+    }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
@@ -53,3 +59,16 @@ export const envUrl = (fallback?: string) => (fallback ? z.url().default(fallbac
 
 /** Names of every variable a service reads, derived from its schema (deployment checks use it). */
 export const configVariables = (schema: z.ZodObject): string[] => Object.keys(schema.shape).sort();
+
+/**
+ * Runs one parse step of a variable (a key file, a PEM) and records its failure under the variable's
+ * name instead of throwing, so a config loader can report every bad variable together.
+ */
+export function collect<T>(problems: string[], variable: string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    problems.push(`${variable}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}

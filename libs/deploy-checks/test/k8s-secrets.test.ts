@@ -6,11 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ServiceTokenSigner, ServiceTokenVerifier, createServiceAuth } from '@webchat/service-auth';
+import { delimiter, join } from 'node:path';
+import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
 import { PROGRAMS, k8sEnvironment, k8sMounts, podSpecOf } from '../src/env-coverage';
 import { validateK8sObjects, type K8sObject } from '../src/k8s-validate';
-import { parseManifests, renderKustomization } from '../src/kustomize';
+import { fakeKubectlDir } from './support/fake-kubectl';
+import { parseManifests, renderKustomization, useKubectl } from '../src/kustomize';
 import { repoPath } from '../src/paths';
 import { loadFederatedAuthConfig } from '../../../services/federated-auth/src/config';
 import { loadCliConfig } from '../../../services/orchestrator/src/cli/config';
@@ -19,10 +20,12 @@ import { loadScopedAuthConfig } from '../../../services/scoped-auth/src/config';
 
 const DATABASE_URL = 'postgres://webchat:s3cret@10.20.0.5:5432/webchat';
 const manifests = renderKustomization('k8s/overlays/prod');
+// Without kubectl the script's dry runs go to a stand-in that prints the same objects (parity-tested).
+const fakeKubectl = useKubectl() ? undefined : fakeKubectlDir();
 const created = parseManifests(
   execFileSync('bash', [repoPath('deploy/k8s-secrets.sh'), 'webchat', DATABASE_URL, 'sdk-test-key'], {
     encoding: 'utf8',
-    env: { ...process.env, KUBECTL_FLAGS: '--dry-run=client -o yaml' },
+    env: { ...process.env, KUBECTL_FLAGS: '--dry-run=client -o yaml', ...(fakeKubectl ? { PATH: `${fakeKubectl}${delimiter}${process.env.PATH}` } : {}) },
     timeout: 30_000,
   }),
 );
@@ -70,7 +73,10 @@ let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'k8s-secrets-'));
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  if (fakeKubectl) rmSync(fakeKubectl, { recursive: true, force: true });
+});
 
 /** What a container of `kind/name` sees: env with Secret refs resolved, volumes written under `dir`. */
 function podEnvironment(kind: 'Deployment' | 'Job', name: string): NodeJS.ProcessEnv {
@@ -149,14 +155,14 @@ describe('the prod pods with those Secrets mounted and injected', () => {
       'federated-auth',
     );
     const orchestrator = loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator'));
-    const { signer } = createServiceAuth('orchestrator', orchestrator, join(root, 'never-used'));
+    const signer = new ServiceTokenSigner({ issuer: 'orchestrator', privateKey: orchestrator.serviceAuthPrivateKey });
     expect(verifier.verify(signer.tokenFor('scoped-auth')).iss).toBe('orchestrator');
   });
 
   test('the orchestrator gets its database URL, fingerprint secret and LaunchDarkly key from the Secrets', () => {
     const config = loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator'));
     expect(config).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: DATABASE_URL, LAUNCHDARKLY_SDK_KEY: 'sdk-test-key', HOST: '0.0.0.0' });
-    expect(config.FINGERPRINT_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(config.FINGERPRINT_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 
   test('the migrations Job reads the same database URL', () => {

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ServiceTokenSigner, ServiceTokenVerifier, createServiceAuth, parsePrivateKey } from '@webchat/service-auth';
+import { ServiceTokenSigner, ServiceTokenVerifier, parsePrivateKey } from '@webchat/service-auth';
 import { interpolate, readCompose } from '../src/compose';
 import { composeEnvironment } from '../src/env-coverage';
 import { makeEnv, type MakeEnvResult } from '../../../scripts/make-env';
@@ -82,7 +82,7 @@ describe('scripts/make-env.ts and the compose environment', () => {
     const config = loadOrchestratorConfig(env);
     expect(config.NODE_ENV).toBe('production');
     expect(new URL(config.DATABASE_URL).password).toBe(made.values.get('POSTGRES_PASSWORD'));
-    const { signer } = createServiceAuth('orchestrator', config, join(dir, 'never-used'));
+    const signer = new ServiceTokenSigner({ issuer: 'orchestrator', privateKey: config.serviceAuthPrivateKey });
     const scoped = loadScopedAuthConfig(containerEnv('scoped-auth', join(dir, 'scoped-auth-3')));
     expect(new ServiceTokenVerifier({ audience: 'scoped-auth', publicKeys: scoped.serviceAuth.publicKeys }).verify(signer.tokenFor('scoped-auth')).iss).toBe(
       'orchestrator',

@@ -1,41 +1,51 @@
-import fs from 'node:fs';
+import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultDevSecretsDir, readSecretValue } from '@webchat/config';
+import { collect, defaultDevSecretsDir, readSecretValue } from '@webchat/config';
 import { ensureDevServiceKeys, loadPublicKeys, parsePrivateKey, privateKeyFile } from './keys';
-import { ServiceTokenSigner, ServiceTokenVerifier } from './tokens';
 
-/** The service-auth part of every service's environment (merged into each config schema). */
-export const serviceAuthEnv = {
-  SERVICE_AUTH_PRIVATE_KEY: z.string().optional().describe("This service's ES256 private key (PEM, or @/path/to/file). Secret."),
-  SERVICE_AUTH_PUBLIC_KEYS_DIR: z.string().optional().describe('Folder of <service>.pub.pem files of the services this one trusts'),
-};
-export const SERVICE_AUTH_SECRETS = ['SERVICE_AUTH_PRIVATE_KEY', 'SERVICE_AUTH_PUBLIC_KEYS_DIR'] as const;
+/** The service-auth variables, shared by every service's config schema. */
+export const servicePrivateKeyEnv = z
+  .string()
+  .min(1)
+  .describe("This service's ES256 private key for its service tokens (PEM, or @/path/to/file). Secret.");
+export const callerPublicKeysEnv = z
+  .string()
+  .min(1)
+  .describe("Folder of the callers' <service>.pub.pem files (a mounted ConfigMap)");
 
-export interface ServiceAuthSettings {
-  SERVICE_AUTH_PRIVATE_KEY?: string | undefined;
-  SERVICE_AUTH_PUBLIC_KEYS_DIR?: string | undefined;
-}
-
-export interface ServiceAuth {
-  signer: ServiceTokenSigner;
-  verifier: ServiceTokenVerifier;
-}
+export const devServiceKeysDir = () => path.join(defaultDevSecretsDir(), 'service-keys');
 
 /**
- * Builds the signer and verifier of `service` from its settings. Without settings (development only:
- * production config refuses to start without them) one key pair per service is generated into the
- * git-ignored dev-secrets folder, shared by all local services.
+ * Development only: what the environment leaves unset is filled with the key pairs generated once into
+ * the git-ignored dev-secrets folder, shared by the local services. Production never calls this, so
+ * there a missing variable is reported by name.
  */
-export function createServiceAuth(service: string, settings: ServiceAuthSettings, devDir = path.join(defaultDevSecretsDir(), 'service-keys')): ServiceAuth {
-  let privatePem = settings.SERVICE_AUTH_PRIVATE_KEY ? readSecretValue(settings.SERVICE_AUTH_PRIVATE_KEY) : undefined;
-  let publicDir = settings.SERVICE_AUTH_PUBLIC_KEYS_DIR;
-  if (!privatePem || !publicDir) {
-    ensureDevServiceKeys(devDir);
-    privatePem ??= fs.readFileSync(privateKeyFile(devDir, service), 'utf8');
-    publicDir ??= devDir;
-  }
-  const signer = new ServiceTokenSigner({ issuer: service, privateKey: parsePrivateKey(privatePem) });
-  const verifier = new ServiceTokenVerifier({ audience: service, publicKeys: loadPublicKeys(publicDir) });
-  return { signer, verifier };
+export function withDevServiceKeys(
+  env: NodeJS.ProcessEnv,
+  service: string,
+  needs: { privateKey?: boolean; publicKeys?: boolean },
+  devDir = devServiceKeysDir(),
+): NodeJS.ProcessEnv {
+  const filled = { ...env };
+  const needPrivate = needs.privateKey && !filled.SERVICE_AUTH_PRIVATE_KEY;
+  const needPublic = needs.publicKeys && !filled.SERVICE_AUTH_PUBLIC_KEYS_DIR;
+  if (!needPrivate && !needPublic) return filled;
+  ensureDevServiceKeys(devDir);
+  if (needPrivate) filled.SERVICE_AUTH_PRIVATE_KEY = `@${privateKeyFile(devDir, service)}`;
+  if (needPublic) filled.SERVICE_AUTH_PUBLIC_KEYS_DIR = devDir;
+  return filled;
 }
+
+/** Parses SERVICE_AUTH_PRIVATE_KEY once at start (a KeyObject, never a PEM string per call). */
+export const readServicePrivateKey = (problems: string[], value: string): KeyObject | undefined =>
+  collect(problems, 'SERVICE_AUTH_PRIVATE_KEY', () => parsePrivateKey(readSecretValue(value)));
+
+/** The callers' public keys; each allowed caller must have one, or every call of it would be refused. */
+export const readCallerPublicKeys = (problems: string[], dir: string, callers: readonly string[]): Record<string, KeyObject> | undefined =>
+  collect(problems, 'SERVICE_AUTH_PUBLIC_KEYS_DIR', () => {
+    const keys = loadPublicKeys(dir, callers);
+    const missing = callers.filter((caller) => !keys[caller]);
+    if (missing.length > 0) throw new Error(`no public key for ${missing.map((m) => `${m}.pub.pem`).join(', ')} in ${dir}`);
+    return keys;
+  });

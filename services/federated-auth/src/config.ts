@@ -2,8 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { TTL_MAX, TTL_MIN } from '@webchat/contracts';
-import { ConfigError, defaultDevSecretsDir, envInt, envLogLevel, envPort, envUrl, isProductionEnv, loadConfig, readSecretValue } from '@webchat/config';
-import { ensureDevServiceKeys, loadPublicKeys, parsePrivateKey, privateKeyFile } from '@webchat/service-auth';
+import { ConfigError, envInt, envLogLevel, envPort, envUrl, isProductionEnv, loadConfig } from '@webchat/config';
+import { callerPublicKeysEnv, readCallerPublicKeys, readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
 import { TOKEN_CALLERS } from './routes/tokens';
 
 export const FederatedAuthEnv = z.object({
@@ -13,14 +13,8 @@ export const FederatedAuthEnv = z.object({
   SCOPED_AUTH_URL: envUrl('http://127.0.0.1:4200').describe('Base URL of scoped-auth'),
   SCOPED_AUTH_TIMEOUT_MS: envInt(2000, { min: 50, max: 30_000 }).describe('Deadline of one call to scoped-auth; beyond it, 504'),
   TOKEN_TTL_SECONDS: envInt(3600, { min: TTL_MIN, max: TTL_MAX }).describe('Token lifetime when the caller gives no ttl'),
-  SERVICE_AUTH_PRIVATE_KEY: z
-    .string()
-    .optional()
-    .describe("This service's ES256 private key for service tokens to scoped-auth (PEM, or @/path/to/file). Secret."),
-  SERVICE_AUTH_PUBLIC_KEYS_DIR: z
-    .string({ error: "required: a directory of <service>.pub.pem files (the callers' service-token keys)" })
-    .min(1)
-    .describe("Directory of the callers' <service>.pub.pem (a mounted ConfigMap)"),
+  SERVICE_AUTH_PRIVATE_KEY: servicePrivateKeyEnv,
+  SERVICE_AUTH_PUBLIC_KEYS_DIR: callerPublicKeysEnv,
 });
 
 export const SECRET_VARIABLES = ['SERVICE_AUTH_PRIVATE_KEY'] as const;
@@ -38,35 +32,14 @@ export interface LoadOptions {
   devSecretsDir?: string;
 }
 
-function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.ProcessEnv {
-  const filled = { ...env };
-  const serviceKeys = path.join(devDir, 'service-keys');
-  if (!filled.SERVICE_AUTH_PRIVATE_KEY || !filled.SERVICE_AUTH_PUBLIC_KEYS_DIR) ensureDevServiceKeys(serviceKeys);
-  filled.SERVICE_AUTH_PRIVATE_KEY ||= `@${privateKeyFile(serviceKeys, 'federated-auth')}`;
-  filled.SERVICE_AUTH_PUBLIC_KEYS_DIR ||= serviceKeys;
-  return filled;
-}
-
-function collect<T>(problems: string[], variable: string, read: () => T): T | undefined {
-  try {
-    return read();
-  } catch (err) {
-    problems.push(`${variable}: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  }
-}
-
 export function loadFederatedAuthConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): FederatedAuthConfig {
-  const source = isProductionEnv(env) ? env : withDevDefaults(env, options.devSecretsDir ?? defaultDevSecretsDir());
+  const source = isProductionEnv(env)
+    ? env
+    : withDevServiceKeys(env, 'federated-auth', { privateKey: true, publicKeys: true }, options.devSecretsDir && path.join(options.devSecretsDir, 'service-keys'));
   const raw = loadConfig(FederatedAuthEnv, source, { secrets: SECRET_VARIABLES });
   const problems: string[] = [];
-  const privateKey = collect(problems, 'SERVICE_AUTH_PRIVATE_KEY', () => parsePrivateKey(readSecretValue(raw.SERVICE_AUTH_PRIVATE_KEY ?? '')));
-  const publicKeys = collect(problems, 'SERVICE_AUTH_PUBLIC_KEYS_DIR', () => {
-    const keys = loadPublicKeys(raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, TOKEN_CALLERS);
-    const missing = TOKEN_CALLERS.filter((caller) => !keys[caller]);
-    if (missing.length > 0) throw new Error(`no public key for ${missing.map((m) => `${m}.pub.pem`).join(', ')} in ${raw.SERVICE_AUTH_PUBLIC_KEYS_DIR}`);
-    return keys;
-  });
+  const privateKey = readServicePrivateKey(problems, raw.SERVICE_AUTH_PRIVATE_KEY);
+  const publicKeys = readCallerPublicKeys(problems, raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, TOKEN_CALLERS);
   if (problems.length > 0 || !privateKey || !publicKeys) throw new ConfigError(problems);
   return {
     host: raw.HOST,

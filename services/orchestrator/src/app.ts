@@ -8,6 +8,7 @@ import type { FingerprintGenerator } from './domain/fingerprint';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
 import { publicCors } from './routes/cors';
+import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { mountWebChannelRoutes } from './routes/web-channels';
 
@@ -47,6 +48,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
     },
     (app) => {
+      app.use(guardPublicBody());
       mountWebchatTokenRoutes(app, {
         accounts: deps.accounts,
         tokens: deps.tokens,

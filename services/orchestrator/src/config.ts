@@ -1,7 +1,8 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { envBoolean, envInt, envLogLevel, envPort, loadConfig } from '@webchat/config';
-import { SERVICE_AUTH_SECRETS, serviceAuthEnv } from '@webchat/service-auth';
+import { ConfigError, defaultDevSecretsDir, ensureDevSecret, envBoolean, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
 
 export const SERVICE_NAME = 'orchestrator';
 
@@ -25,18 +26,36 @@ export const orchestratorEnv = z.object({
   LAUNCHDARKLY_FLAGS_FILE: z.string().default(path.resolve(__dirname, '../flags/webchat-flags.json')).describe('Offline flags (used without an SDK key): services/orchestrator/flags/webchat-flags.json'),
   LAUNCHDARKLY_INIT_TIMEOUT_SECONDS: envInt(5, { min: 1, max: 60 }).describe('How long start-up waits for LaunchDarkly before relying on the fallback'),
   WEBCHAT_SECURITY_FALLBACK: envBoolean(true).describe('Flag value when LaunchDarkly is not ready or fails (secure side: on)'),
-  FINGERPRINT_SECRET: z.string().min(32).optional().describe('HMAC key for fingerprints (≥ 32 chars). Secret; generated in development.'),
+  FINGERPRINT_SECRET: z.string().min(32).describe('HMAC key for fingerprints (≥ 32 chars). Secret; generated in development.'),
   SESSION_MAX_AGE_SECONDS: envInt(86_400, { min: 60 }).describe('Absolute cap on refreshing a session, from its first token'),
   ACCOUNT_CACHE_ENABLED: envBoolean(true).describe('Cache account configuration across requests (kept exact by LISTEN/NOTIFY)'),
   ACCOUNT_CACHE_MAX_ENTRIES: envInt(10_000, { min: 1 }).describe('Cached deployment keys and accounts (LRU)'),
   TRUST_PROXY_HOPS: envInt(1, { min: 0, max: 5 }).describe('Proxies in front (Starship is one): where the client IP is read from'),
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }).describe("Largest request body; Starship's client_max_body_size matches it"),
   CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }).describe('How long browsers may cache a preflight'),
-  ...serviceAuthEnv,
+  // The orchestrator only calls other services; nothing calls it with a service token, so it holds no public keys.
+  SERVICE_AUTH_PRIVATE_KEY: servicePrivateKeyEnv,
 });
-export type OrchestratorConfig = z.output<typeof orchestratorEnv>;
 
-export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', ...SERVICE_AUTH_SECRETS] as const;
+export interface OrchestratorConfig extends z.output<typeof orchestratorEnv> {
+  /** SERVICE_AUTH_PRIVATE_KEY, parsed once. */
+  serviceAuthPrivateKey: KeyObject;
+}
 
-export const loadOrchestratorConfig = (env: NodeJS.ProcessEnv = process.env): OrchestratorConfig =>
-  loadConfig(orchestratorEnv, env, { secrets: ORCHESTRATOR_SECRETS });
+export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
+
+/** Development only: secrets generated once into the git-ignored dev-secrets folder. */
+function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.ProcessEnv {
+  const filled = withDevServiceKeys(env, SERVICE_NAME, { privateKey: true }, path.join(devDir, 'service-keys'));
+  filled.FINGERPRINT_SECRET ||= ensureDevSecret(devDir, 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url'));
+  return filled;
+}
+
+export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env, options: { devSecretsDir?: string } = {}): OrchestratorConfig {
+  const source = isProductionEnv(env) ? env : withDevDefaults(env, options.devSecretsDir ?? defaultDevSecretsDir());
+  const raw = loadConfig(orchestratorEnv, source, { secrets: ORCHESTRATOR_SECRETS });
+  const problems: string[] = [];
+  const serviceAuthPrivateKey = readServicePrivateKey(problems, raw.SERVICE_AUTH_PRIVATE_KEY);
+  if (problems.length > 0 || !serviceAuthPrivateKey) throw new ConfigError(problems);
+  return { ...raw, serviceAuthPrivateKey };
+}

@@ -1,8 +1,6 @@
 import { createLogger } from '@webchat/logger';
-import { ensureDevSecret, defaultDevSecretsDir } from '@webchat/config';
 import { createMetrics, exitOnSignals, listen } from '@webchat/http-kit';
-import { createServiceAuth } from '@webchat/service-auth';
-import { randomBytes } from 'node:crypto';
+import { ServiceTokenSigner } from '@webchat/service-auth';
 import { SERVICE_NAME, loadOrchestratorConfig } from './config';
 import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
@@ -42,7 +40,7 @@ async function main(): Promise<void> {
       onLookup: (result) => cacheLookups.inc({ result }),
     });
   }
-  const { signer } = createServiceAuth(SERVICE_NAME, config);
+  const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
   const tokens = createTokenServices({
     signer,
     federatedAuthUrl: config.FEDERATED_AUTH_URL,
@@ -56,8 +54,6 @@ async function main(): Promise<void> {
   ldClient.waitForInitialization({ timeout: config.LAUNCHDARKLY_INIT_TIMEOUT_SECONDS }).catch((err: unknown) => {
     logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
   });
-  const fingerprintSecret =
-    config.FINGERPRINT_SECRET ?? ensureDevSecret(defaultDevSecretsDir(), 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url'));
 
   const { app, lifecycle } = createApp({
     config,
@@ -66,7 +62,7 @@ async function main(): Promise<void> {
     metrics,
     tokens,
     flags,
-    fingerprints: new FingerprintGenerator(fingerprintSecret),
+    fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations: createConversationRepository(db),
     readiness: {
       store: async () => {

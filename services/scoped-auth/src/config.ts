@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, defaultDevSecretsDir, ensureDevSecret, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
-import { ensureDevServiceKeys, loadPublicKeys } from '@webchat/service-auth';
+import { ConfigError, collect, defaultDevSecretsDir, ensureDevSecret, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { callerPublicKeysEnv, readCallerPublicKeys, withDevServiceKeys } from '@webchat/service-auth';
 import {
   KID_PATTERN,
   generateEncryptionSecret,
@@ -37,10 +37,7 @@ export const ScopedAuthEnv = z.object({
     .optional()
     .describe(`A256GCM content keys for the JWE (alg dir): 32 random bytes, base64url. ${KEY_SOURCE} Secret.`),
   TOKEN_ENCRYPTION_ACTIVE_KID: z.string().regex(KID_PATTERN).optional().describe('The kid new tokens are encrypted with; required with several keys'),
-  SERVICE_AUTH_PUBLIC_KEYS_DIR: z
-    .string({ error: 'required: a directory of <service>.pub.pem files (the callers\' service-token keys)' })
-    .min(1)
-    .describe("Directory of the callers' <service>.pub.pem (a mounted ConfigMap)"),
+  SERVICE_AUTH_PUBLIC_KEYS_DIR: callerPublicKeysEnv,
 });
 
 export const SECRET_VARIABLES = ['TOKEN_SIGNING_KEYS', 'TOKEN_ENCRYPTION_KEYS'] as const;
@@ -73,21 +70,7 @@ function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.Process
     ensureDevSecret(own, 'encryption/dev-1.key', generateEncryptionSecret);
     filled.TOKEN_ENCRYPTION_KEYS = path.join(own, 'encryption');
   }
-  if (!filled.SERVICE_AUTH_PUBLIC_KEYS_DIR) {
-    const serviceKeys = path.join(devDir, 'service-keys');
-    ensureDevServiceKeys(serviceKeys);
-    filled.SERVICE_AUTH_PUBLIC_KEYS_DIR = serviceKeys;
-  }
-  return filled;
-}
-
-function collect<T>(problems: string[], variable: string, read: () => T): T | undefined {
-  try {
-    return read();
-  } catch (err) {
-    problems.push(`${variable}: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  }
+  return withDevServiceKeys(filled, 'scoped-auth', { publicKeys: true }, path.join(devDir, 'service-keys'));
 }
 
 export function loadScopedAuthConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): ScopedAuthConfig {
@@ -110,12 +93,7 @@ export function loadScopedAuthConfig(env: NodeJS.ProcessEnv = process.env, optio
     collect(problems, 'TOKEN_ENCRYPTION_ACTIVE_KID', () =>
       pickActiveKid(encryption.map((k) => k.kid), raw.TOKEN_ENCRYPTION_ACTIVE_KID, 'encryption keys'),
     );
-  const publicKeys = collect(problems, 'SERVICE_AUTH_PUBLIC_KEYS_DIR', () => {
-    const keys = loadPublicKeys(raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, CALLERS);
-    const missing = CALLERS.filter((caller) => !keys[caller]);
-    if (missing.length > 0) throw new Error(`no public key for ${missing.map((m) => `${m}.pub.pem`).join(', ')} in ${raw.SERVICE_AUTH_PUBLIC_KEYS_DIR}`);
-    return keys;
-  });
+  const publicKeys = readCallerPublicKeys(problems, raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, CALLERS);
   if (problems.length > 0 || !signing || !encryption || !activeSigningKid || !activeEncryptionKid || !publicKeys) {
     throw new ConfigError(problems);
   }

@@ -125,6 +125,12 @@ export function createDatabase(options: DatabaseOptions): Database {
       },
     };
     let broken: unknown;
+    // The pool listens for errors of idle clients only: a checked-out one whose server goes away between
+    // our queries (Postgres restarting) would emit an unhandled 'error' and take the process down.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await tx.query('BEGIN');
       const result = await work(tx);
@@ -136,6 +142,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       });
       throw error;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken instanceof Error ? broken : undefined);
     }
   }
