@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { Logger } from '@webchat/logger';
+import { ConfigError } from '@webchat/config';
+import { createLogger, type Logger } from '@webchat/logger';
 
 /**
  * Idle keep-alive sockets are closed by the server after this long. Every client in front of us
@@ -96,4 +97,19 @@ export function exitOnSignals(running: RunningServer, logger: Logger, cleanup: (
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/**
+ * Runs a service's start-up. An invalid configuration is logged as the list of bad variables (the
+ * operator's fix list); any other start failure (a port in use, a key that cannot be parsed) as an
+ * error. Either way the process exits non-zero, even if something it opened would keep it alive.
+ */
+export function runService(service: string, start: () => Promise<void>): void {
+  start().catch((err: unknown) => {
+    const logger = createLogger({ service });
+    if (err instanceof ConfigError) logger.error('refusing to start: invalid configuration', { problems: err.problems });
+    else logger.error('failed to start', { err });
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 500).unref();
+  });
 }

@@ -81,17 +81,29 @@ async function startOwnCluster(): Promise<string> {
   const ownerFile = join(home, 'owner.pid');
 
   // Two jest runs in one checkout (several people at work) must not share, let alone stop, one cluster.
+  const scratchCluster = async (reason: string): Promise<string> => {
+    const scratch = await mkdtemp(join(tmpdir(), 'webchat-test-pg-'));
+    state().scratchDir = scratch;
+    process.stderr.write(`[testkit] ${reason}; using a throwaway cluster in ${scratch}\n`);
+    return (await startCluster(join(scratch, 'pgdata'), await getFreePort())).url;
+  };
   const owner = await otherOwner(ownerFile);
   if (owner !== undefined) {
     if (explicitPort) throw new Error(`another test run (pid ${owner}) is using the test PostgreSQL on port ${port}`);
-    const scratch = await mkdtemp(join(tmpdir(), 'webchat-test-pg-'));
-    state().scratchDir = scratch;
-    process.stderr.write(`[testkit] test run ${owner} owns port ${port}; using a throwaway cluster in ${scratch}\n`);
-    return (await startCluster(join(scratch, 'pgdata'), await getFreePort())).url;
+    return scratchCluster(`test run ${owner} owns port ${port}`);
   }
   await writeFile(ownerFile, String(process.pid));
   state().ownerFile = ownerFile;
-  const { url } = await startCluster(join(home, 'pgdata'), port);
+  let url: string;
+  try {
+    ({ url } = await startCluster(join(home, 'pgdata'), port));
+  } catch (error) {
+    // Something else holds the default port (another checkout's tests, a stray server): not a reason to fail.
+    if (explicitPort || !(error instanceof Error) || !/already in use/.test(error.message)) throw error;
+    await rm(ownerFile, { force: true });
+    state().ownerFile = undefined;
+    return scratchCluster(`port ${port} is taken by another process`);
+  }
   await dropLeftoverTestDatabases(url);
   return url;
 }

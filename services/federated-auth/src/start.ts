@@ -1,5 +1,4 @@
-import { ConfigError } from '@webchat/config';
-import { exitOnSignals, listen } from '@webchat/http-kit';
+import { exitOnSignals, listen, runService } from '@webchat/http-kit';
 import { InternalClient } from '@webchat/internal-client';
 import { createLogger } from '@webchat/logger';
 import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
@@ -7,15 +6,7 @@ import { SERVICE_NAME, createApp } from './app';
 import { loadFederatedAuthConfig } from './config';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadFederatedAuthConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    createLogger({ service: SERVICE_NAME }).error('refusing to start: invalid configuration', { problems: err.problems });
-    process.exitCode = 1;
-    return;
-  }
+  const config = loadFederatedAuthConfig(process.env);
   const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
   const verifier = new ServiceTokenVerifier({ audience: SERVICE_NAME, publicKeys: config.serviceAuth.publicKeys });
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuth.privateKey });
@@ -26,7 +17,4 @@ async function main(): Promise<void> {
   exitOnSignals(running, logger, async () => scopedAuth.close());
 }
 
-main().catch((err: unknown) => {
-  createLogger({ service: SERVICE_NAME }).error('failed to start', { err });
-  process.exitCode = 1;
-});
+runService(SERVICE_NAME, main);

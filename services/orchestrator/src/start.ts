@@ -1,5 +1,5 @@
 import { createLogger } from '@webchat/logger';
-import { createMetrics, exitOnSignals, listen } from '@webchat/http-kit';
+import { createMetrics, exitOnSignals, listen, runService } from '@webchat/http-kit';
 import { ServiceTokenSigner } from '@webchat/service-auth';
 import { SERVICE_NAME, loadOrchestratorConfig } from './config';
 import { createApp } from './app';
@@ -81,7 +81,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`orchestrator failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runService(SERVICE_NAME, main);

@@ -1,5 +1,4 @@
-import { ConfigError } from '@webchat/config';
-import { exitOnSignals, listen } from '@webchat/http-kit';
+import { exitOnSignals, listen, runService } from '@webchat/http-kit';
 import { createLogger } from '@webchat/logger';
 import { ServiceTokenVerifier } from '@webchat/service-auth';
 import { SERVICE_NAME, createApp } from './app';
@@ -7,15 +6,7 @@ import { loadScopedAuthConfig } from './config';
 import { createTokenKeys } from './domain/keys';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadScopedAuthConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    createLogger({ service: SERVICE_NAME }).error('refusing to start: invalid configuration', { problems: err.problems });
-    process.exitCode = 1;
-    return;
-  }
+  const config = loadScopedAuthConfig(process.env);
   const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
   const keys = await createTokenKeys(config.keys);
   const verifier = new ServiceTokenVerifier({ audience: SERVICE_NAME, publicKeys: config.serviceAuth.publicKeys });
@@ -31,7 +22,4 @@ async function main(): Promise<void> {
   exitOnSignals(running, logger);
 }
 
-main().catch((err: unknown) => {
-  createLogger({ service: SERVICE_NAME }).error('failed to start', { err });
-  process.exitCode = 1;
-});
+runService(SERVICE_NAME, main);
