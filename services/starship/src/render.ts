@@ -59,6 +59,8 @@ const PROBLEM_DETAILS: Partial<Record<ErrorCode, string>> = {
   invalid_request: 'The request could not be read',
   not_found: 'There is nothing at this address',
   method_not_allowed: 'This method is not allowed here',
+  uri_too_long: 'The request URI is longer than the edge accepts',
+  request_headers_too_large: 'A request header (or all of them together) is larger than the edge accepts',
   rate_limited: 'Too many token requests from this address; retry after the number of seconds in Retry-After',
   internal_error: 'The edge could not handle the request',
   upstream_error: 'The webchat service could not be reached',

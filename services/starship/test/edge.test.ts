@@ -200,6 +200,17 @@ describe('Starship in front of a recording upstream', () => {
       expect(upstream.seen[0]?.body).toHaveLength(32 * 1024);
     });
 
+    it('when a header or the URI is larger than nginx buffers, then 431 / 414 problem+json, not an HTML page', async () => {
+      const bigHeader = await request(edge.port, { method: 'POST', path: TOKEN, body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${'a'.repeat(9 * 1024)}` } });
+      expectProblem(bigHeader, 431, 'request_headers_too_large');
+      expect(bigHeader.all('access-control-allow-origin')).toEqual(['*']);
+      const bigCookie = await request(edge.port, { path: '/healthz', headers: { cookie: `c=${'x'.repeat(20 * 1024)}` } });
+      expectProblem(bigCookie, 431, 'request_headers_too_large');
+      const longUri = await request(edge.port, { path: `/v2/WebChannels/${'x'.repeat(10 * 1024)}` });
+      expectProblem(longUri, 414, 'uri_too_long');
+      expect(upstream.seen).toHaveLength(0);
+    });
+
     it('when the upstream does not answer within proxy_read_timeout, then 504 upstream_timeout', async () => {
       upstream.handle((_req, res) => {
         setTimeout(() => res.end('{}'), 2500).unref();

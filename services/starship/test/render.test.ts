@@ -98,7 +98,7 @@ describe('renderStarshipConfig', () => {
   it("builds every problem body nginx returns from the contracts' error codes", () => {
     const text = renderStarshipConfig(base);
     const returns = [...text.matchAll(/return (\d{3}) '(\{"type".*\})';/g)];
-    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 413, 429, 500, 502, 503, 504]);
+    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 413, 414, 429, 431, 500, 502, 503, 504]);
     for (const [, status, body] of returns) {
       const problem = Problem.parse(JSON.parse((body ?? '').replace('$starship_request_id', 'abcdefgh12345678')));
       expect(problem.status).toBe(Number(status));
