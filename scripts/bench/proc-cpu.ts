@@ -71,3 +71,19 @@ export function loadAverage(): [number, number, number] {
   const [one = 0, five = 0, fifteen = 0] = readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).map(Number);
   return [one, five, fifteen];
 }
+
+/**
+ * Waits until the given processes are (nearly) idle: requests queued behind a finished load run
+ * (nginx and the services keep working off what was in flight) must not be charged to the next run.
+ */
+export async function waitUntilIdle(roles: RoleProcesses[], { windowMs = 250, maxCpuPercent = 5, timeoutMs = 15_000 } = {}): Promise<boolean> {
+  const all: RoleProcesses = () => Object.fromEntries(roles.flatMap((list, index) => Object.entries(list()).map(([role, pids]) => [`${index}:${role}`, pids])));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = snapshotCpu(all);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const spent = Object.values(cpuBetween(before, snapshotCpu(all))).reduce((sum, micros) => sum + micros, 0);
+    if (spent <= (windowMs * 1000 * maxCpuPercent) / 100) return true;
+  }
+  return false;
+}

@@ -4,9 +4,9 @@
  * plus the echo chain behind a second Starship. Everything on free ports and under its own data
  * folder, so it never collides with `pnpm start`. `stop()` stops whatever was started, in order.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dropDatabase, getFreePort, postgresProcesses, withClient, childPids, type PrivatePostgres } from '@webchat/testkit';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { childPids, dropDatabase, getFreePort, isProcessAlive, killQuietly, postgresProcesses, readCmdline, withClient, type PrivatePostgres } from '@webchat/testkit';
 import { DEFAULT_ASSETS_DIR } from '../../services/starship/src/render';
 import { REPO_ROOT, type RunnerConfig } from '../local/config';
 import { DATABASE_NAME, admin, prepareDemoData, startDatabase, type DemoAccount } from '../local/database';
@@ -20,9 +20,11 @@ import type { RoleProcesses } from './proc-cpu';
 export interface SystemOptions {
   dataDir: string;
   logLevel: string;
-  /** node flags for the three real services (e.g. `--cpu-prof`); the echo chain never gets them. */
+  /** node flags for every service process, real and echo (e.g. `--cpu-prof`, to compare hop by hop). */
   serviceNodeArgs: string[];
   log: (line: string) => void;
+  /** Receives a synchronous last resort (SIGKILL to everything started so far) for a second Ctrl-C. */
+  onKillSwitch?: (killNow: () => void) => void;
 }
 
 export interface BenchAccount {
@@ -44,8 +46,8 @@ export interface BenchSystem {
   /** Processes to charge CPU to, by hop, for the real path and for the echo chain. */
   tokenRoles: RoleProcesses;
   echoRoles: RoleProcesses;
-  /** Every pid started (for the leftover check of the next run). */
-  pids(): number[];
+  /** Every process started, by name (for the profile summary and the leftover check of the next run). */
+  processes(): Array<{ name: string; pid: number }>;
   /** Rejects once a service dies on its own. */
   died: Promise<never>;
   stop(): Promise<void>;
@@ -84,6 +86,10 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
     rejectDied = reject;
   });
   died.catch(() => undefined);
+  options.onKillSwitch?.(() => {
+    for (const service of services) service.kill();
+    for (const pid of [...nginxPids(edge), ...nginxPids(echoEdge)]) killQuietly(pid, 'SIGKILL');
+  });
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -94,7 +100,8 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
 
   try {
     const keys = ensureDevKeys();
-    rmSync(join(dataDir, 'logs'), { recursive: true, force: true });
+    // Fresh logs (nginx's access logs grow by a line per request).
+    for (const logs of [join(dataDir, 'logs'), join(dataDir, 'echo-edge', 'logs')]) rmSync(logs, { recursive: true, force: true });
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt] = await freePorts(13);
     const config: RunnerConfig = {
@@ -152,11 +159,13 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
       });
     }
     const echoPorts = [echo1!, echo2!, echo3!];
-    ECHO_HOPS.forEach((role, index) => {
+    // Last hop first, as above, so that stopping (in reverse) goes caller before callee.
+    [...ECHO_HOPS.entries()].reverse().forEach(([index, role]) => {
       launch(`echo-${index + 1}`, 'gray', {
         dir: REPO_ROOT,
         entry: join('scripts', 'bench', 'echo-service.ts'),
         port: echoPorts[index]!,
+        nodeArgs: options.serviceNodeArgs,
         env: {
           ...process.env,
           NODE_ENV: 'production',
@@ -199,7 +208,11 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
         postgres: postgresProcesses(pgDir),
       }),
       echoRoles: () => ({ nginx: nginxPids(echoEdge), hop1: pidsOf('echo-1'), hop2: pidsOf('echo-2'), hop3: pidsOf('echo-3'), postgres: postgresProcesses(pgDir) }),
-      pids: () => [...services.map((service) => service.pid ?? 0), ...nginxPids(edge), ...nginxPids(echoEdge)].filter((pid) => pid > 0),
+      processes: () => [
+        ...services.map((service) => ({ name: service.spec.name, pid: service.pid ?? 0 })),
+        ...nginxPids(edge).map((pid) => ({ name: 'starship', pid })),
+        ...nginxPids(echoEdge).map((pid) => ({ name: 'echo-starship', pid })),
+      ].filter(({ pid }) => pid > 0),
       died,
       stop,
     };
@@ -209,8 +222,45 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
   }
 }
 
-/** Recorded so a run killed with SIGKILL does not leave its services behind for ever. */
-export function writePidFile(file: string, pids: number[]): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, JSON.stringify({ runner: process.pid, pids }));
+const PID_FILE = join('run', 'bench.json');
+
+interface PidRecord {
+  runner: number;
+  processes: Array<{ name: string; pid: number; cmdline: string }>;
+}
+
+const cmdlineOf = (pid: number) => (readCmdline(pid) ?? []).join(' ');
+
+/** Recorded so that a run killed with SIGKILL does not leave its services behind for ever. */
+export function recordProcesses(dataDir: string, processes: Array<{ name: string; pid: number }>): void {
+  const file = join(dataDir, PID_FILE);
+  mkdirSync(dirname(file), { recursive: true });
+  const record: PidRecord = { runner: process.pid, processes: processes.map((entry) => ({ ...entry, cmdline: cmdlineOf(entry.pid) })) };
+  writeFileSync(file, JSON.stringify(record, null, 2));
+}
+
+/**
+ * One benchmark per data folder. Processes a killed earlier run left behind (same pid, same command
+ * line) are killed; a live earlier run is an error. PostgreSQL is left to startPrivatePostgres, which
+ * stops a postmaster still running on its folder.
+ */
+export function claimDataDir(dataDir: string, log: (line: string) => void): () => void {
+  const file = join(dataDir, PID_FILE);
+  let previous: PidRecord | undefined;
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as PidRecord;
+  } catch {
+    previous = undefined;
+  }
+  if (previous && previous.runner !== process.pid && isProcessAlive(previous.runner) && /bench/.test(cmdlineOf(previous.runner))) {
+    throw new Error(`another benchmark (pid ${previous.runner}) is using ${dataDir}; wait for it or stop it`);
+  }
+  for (const entry of previous?.processes ?? []) {
+    if (!isProcessAlive(entry.pid) || cmdlineOf(entry.pid) !== entry.cmdline) continue;
+    log(`killing ${entry.name} (pid ${entry.pid}) left behind by an earlier, killed run`);
+    killQuietly(-entry.pid, 'SIGKILL');
+    killQuietly(entry.pid, 'SIGKILL');
+  }
+  recordProcesses(dataDir, []);
+  return () => rmSync(file, { force: true });
 }

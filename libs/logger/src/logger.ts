@@ -27,11 +27,31 @@ const redactInfo = winston.format((info) => {
   return info;
 });
 
+type LevelMethod = (...args: unknown[]) => Logger;
+
+/**
+ * winston runs the logger's formats (timestamp, redaction, JSON) on every call and lets the transport
+ * drop a disabled level afterwards: at LOG_LEVEL=warn each request still paid for formatting its
+ * access-log line. A disabled level now returns before any of that (the level is read per call, so
+ * changing `logger.level` later still works).
+ */
+function skipDisabledLevels(logger: Logger): Logger {
+  const methods = logger as unknown as Record<string, LevelMethod>;
+  for (const name of Object.keys(logger.levels)) {
+    const write = methods[name];
+    if (typeof write !== 'function') continue;
+    methods[name] = (...args: unknown[]) => (logger.isLevelEnabled(name) ? write.apply(logger, args) : logger);
+  }
+  return logger;
+}
+
 export function createLogger({ service, level = 'info', stream }: LoggerOptions): Logger {
-  return winston.createLogger({
-    level,
-    defaultMeta: { service },
-    format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), redactInfo(), winston.format.json()),
-    transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
-  });
+  return skipDisabledLevels(
+    winston.createLogger({
+      level,
+      defaultMeta: { service },
+      format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), redactInfo(), winston.format.json()),
+      transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
+    }),
+  );
 }

@@ -1,0 +1,39 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MODE } from './mode';
+
+/** Where each test file leaves its figures; `pnpm hardening` turns them into RESULTS.md. */
+export const FIGURES_DIR = resolve(__dirname, '../../../../artifacts/hardening');
+
+export interface Figures {
+  casesTried?: number;
+  casesPassed?: number;
+  faultsTried?: number;
+  faultsSurvived?: number;
+  requestsSent?: number;
+  requestsAnswered?: number;
+  /** Anything else worth recording (throughput, memory, per-fault outcomes), shown as is. */
+  notes?: Record<string, unknown>;
+}
+
+const SUMMED = ['casesTried', 'casesPassed', 'faultsTried', 'faultsSurvived', 'requestsSent', 'requestsAnswered'] as const;
+
+export const figuresFile = (mode: string, name: string) => join(FIGURES_DIR, mode, `${name}.json`);
+
+/** Adds to this file's figures for this run (a test file may record several times). */
+export function recordFigures(name: string, figures: Figures): void {
+  const file = figuresFile(MODE, name);
+  mkdirSync(join(FIGURES_DIR, MODE), { recursive: true });
+  let current: Figures & { pid?: number } = {};
+  try {
+    current = JSON.parse(readFileSync(file, 'utf8')) as Figures & { pid?: number };
+  } catch {
+    current = {};
+  }
+  // A test file runs in one jest worker: figures of another process are an earlier run's, replaced.
+  if (current.pid !== process.pid) current = {};
+  const next: Record<string, unknown> = { ...current, pid: process.pid, updatedAt: new Date().toISOString() };
+  for (const key of SUMMED) if (figures[key] !== undefined) next[key] = (current[key] ?? 0) + figures[key]!;
+  if (figures.notes) next.notes = { ...current.notes, ...figures.notes };
+  writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
+}
