@@ -24,7 +24,7 @@ const { soak } = settings;
  * full collection, which a short run may not see at all) and even at rest after a forced collection it moves
  * +-20% with the allocator's page retention while the live heap stays flat. So the bound is checked twice:
  * resting RSS after the soak against the warm-up's high-water mark, and the live heap after a full
- * collection (V8's own figure, from --trace-gc) before and after the soak, which is what a leak lifts.
+ * collection (V8's own figure, reported after a forced collection) before and after the soak, which is what a leak lifts.
  */
 const MAX_RSS_GROWTH = 0.1;
 /** At rest every pooled connection has idled out; a descriptor more or less is a socket in flux, not a leak. */

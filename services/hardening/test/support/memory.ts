@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sampleProcess } from './processes';
+import { heapReportFile, sampleProcess } from './processes';
 
 export interface Watched {
   name: string;
   pid: number;
-  /** Where the process writes its --trace-gc lines, when it does. */
+  /** The process's log; its forced collections' heap reports sit beside it. */
   logFile?: string;
   /** Runs a full collection in the process (node services loaded with gc-on-signal.cjs). */
   collect?: () => void;
@@ -22,7 +22,7 @@ interface Sample {
 export interface RestingState {
   rssMb: number;
   fds: number;
-  /** Live heap after the last full collection (from --trace-gc), when known. */
+  /** Live heap after the forced full collection (reported by gc-on-signal.cjs), when known. */
   heapMb?: number;
 }
 
@@ -69,6 +69,7 @@ export class ProcessSampler {
    */
   async rest(ms: number): Promise<Record<string, RestingState>> {
     await delay(ms * 0.75);
+    const collectedAt = Date.now();
     for (const w of this.watched) w.collect?.();
     await delay(200);
     const from = this.now();
@@ -78,7 +79,7 @@ export class ProcessSampler {
     for (const w of this.watched) {
       const window = this.samples.get(w.name)!.filter((s) => s.at >= from);
       if (window.length === 0) throw new Error(`no samples of ${w.name} while resting`);
-      const heapMb = w.logFile ? lastLiveHeapMb(w.logFile) : undefined;
+      const heapMb = w.logFile ? lastLiveHeapMb(w.logFile, collectedAt) : undefined;
       out[w.name] = { rssMb: mb(Math.min(...window.map((s) => s.rssKb))), fds: window.at(-1)!.fds, ...(heapMb !== undefined ? { heapMb } : {}) };
     }
     return out;
@@ -106,24 +107,12 @@ export class ProcessSampler {
 }
 
 /** `Mark-Compact ... 39.0 (42.5) -> 26.8 (33.3) MB`: the live heap after the last full collection. */
-function lastLiveHeapMb(logFile: string): number | undefined {
-  // Only the tail: while resting nothing else is logged, so the reducer's collections are at the end.
-  let text: string;
+/** The live heap the process reported after its last forced collection (gc-on-signal.cjs), if any since `since`. */
+function lastLiveHeapMb(logFile: string, since = 0): number | undefined {
   try {
-    const fd = fs.openSync(logFile, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const length = Math.min(size, 256 * 1024);
-      const buffer = Buffer.alloc(length);
-      fs.readSync(fd, buffer, 0, length, size - length);
-      text = buffer.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    const { at, heapUsedBytes } = JSON.parse(fs.readFileSync(heapReportFile(logFile), 'utf8')) as { at: number; heapUsedBytes: number };
+    return at >= since ? Math.round(heapUsedBytes / 1024 / 102.4) / 10 : undefined;
   } catch {
     return undefined;
   }
-  const matches = [...text.matchAll(/Mark-Compact[^\n]*?[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g)];
-  const last = matches.at(-1)?.[1];
-  return last === undefined ? undefined : Number(last);
 }

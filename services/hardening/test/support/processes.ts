@@ -52,15 +52,18 @@ export function writeKeyFiles(dir: string): KeyFiles {
  * One service as its own process, exactly as deployed minus the container: `node --import tsx
  * src/start.ts` with a production environment, stdout and stderr into `logFile`.
  */
-/** Node flags that let the soak force a full collection (SIGUSR2) and log each one's live heap. */
-export const COLLECTABLE = ['--expose-gc', '--require', path.join(__dirname, 'gc-on-signal.cjs'), '--trace-gc'];
+/** Node flags that let the soak force a full collection (SIGUSR2) and report the live heap after it. */
+export const COLLECTABLE = ['--expose-gc', '--require', path.join(__dirname, 'gc-on-signal.cjs')];
+
+/** Where a collectable process writes its live heap after each forced collection. */
+export const heapReportFile = (logFile: string) => `${logFile}.heap.json`;
 
 export async function spawnService(name: string, port: number, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<ServiceProcessHandle> {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join('src', 'start.ts')], {
     cwd: path.join(SERVICES_DIR, name),
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', WEBCHAT_HEAP_REPORT: heapReportFile(logFile), ...env },
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
