@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Figures {
@@ -24,9 +24,11 @@ export interface ResultsInput {
   mode: string;
   figuresDir: string;
   out: string;
-  machine: { cpus: number; loadAverage: number[] };
+  machine: { cpus: number; loadAverage: number[]; loadAverageAtEnd?: number[] };
   durationS: number;
   jestExitCode: number;
+  /** Said by whoever ran it (HARDENING_NOTE), e.g. what else was running on the machine. */
+  note?: string;
 }
 
 const SUITES: Array<[string, string]> = [
@@ -58,9 +60,12 @@ function commit(): string {
 export function writeResults(input: ResultsInput): string {
   const figures = new Map<string, Figures>();
   for (const file of readdirSync(input.figuresDir)) {
-    if (file.endsWith('.json') && file !== 'jest.json') figures.set(file.replace(/\.json$/, ''), readJson<Figures>(join(input.figuresDir, file))!);
+    if (file.endsWith('.json') && file !== 'jest.json' && file !== 'run.json') figures.set(file.replace(/\.json$/, ''), readJson<Figures>(join(input.figuresDir, file))!);
   }
-  const jest = readJson<JestReport>(join(input.figuresDir, 'jest.json'));
+  // A jest report older than the figures belongs to an earlier run (these came from a plain `jest` run).
+  const jestFile = join(input.figuresDir, 'jest.json');
+  const oldestFigures = Math.min(...[...figures.keys()].map((name) => statSync(join(input.figuresDir, `${name}.json`)).mtimeMs));
+  const jest = existsSync(jestFile) && statSync(jestFile).mtimeMs >= oldestFigures ? readJson<JestReport>(jestFile) : undefined;
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
 
@@ -70,9 +75,11 @@ export function writeResults(input: ResultsInput): string {
     'Written by `pnpm hardening` (services/hardening/src/run.ts) from the figures the test files record; do not edit by hand.',
     '',
     `- When: ${new Date().toISOString()}, commit ${commit()}, Node ${process.version}`,
-    `- Machine: ${input.machine.cpus} CPUs, load average ${input.machine.loadAverage.join(' / ')} (1/5/15 min) at the start`,
+    `- Machine: ${input.machine.cpus} CPUs, load average ${input.machine.loadAverage.join(' / ')} (1/5/15 min) at the start` +
+      (input.machine.loadAverageAtEnd ? `, ${input.machine.loadAverageAtEnd.join(' / ')} at the end` : ''),
     `- Took ${input.durationS} s; jest exit code ${input.jestExitCode}` +
       (jest ? `: ${jest.numPassedTests} of ${jest.numTotalTests} tests passed, ${jest.numFailedTests} failed` : ''),
+    ...(input.note ? ['', `**Note:** ${input.note}`] : []),
     '',
     '## Summary',
     '',

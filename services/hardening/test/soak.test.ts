@@ -63,7 +63,7 @@ describe(`soak (${MODE} mode): the real services as separate processes behind St
 
     const [scopedPort, federatedPort, orchestratorPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const privateKey = (name: string) => `@${privateKeyFile(keys.serviceKeysDir, name)}`;
-    // Instrumentation only: a forced full collection at rest, and the live heap after each one in the log.
+    // Instrumentation only: a forced full collection at rest, and the live heap it leaves reported beside the log.
     const nodeArgs = COLLECTABLE;
     const scoped = spawnService('scoped-auth', scopedPort, {
       TOKEN_SIGNING_KEYS: keys.signingDir,

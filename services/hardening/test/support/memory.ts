@@ -106,7 +106,6 @@ export class ProcessSampler {
   }
 }
 
-/** `Mark-Compact ... 39.0 (42.5) -> 26.8 (33.3) MB`: the live heap after the last full collection. */
 /** The live heap the process reported after its last forced collection (gc-on-signal.cjs), if any since `since`. */
 function lastLiveHeapMb(logFile: string, since = 0): number | undefined {
   try {
