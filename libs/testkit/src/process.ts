@@ -1,8 +1,7 @@
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
-/** Asks the kernel for an unused port; another process may still grab it before you bind. */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
+function probePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -17,6 +16,24 @@ export function getFreePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/**
+ * Ports this process has handed out. The kernel may give a just-closed probe port again, so two calls
+ * in a row (an edge port, then its demo ports) could return the same number before either is bound.
+ */
+const handedOut = new Set<number>();
+
+/** Asks the kernel for an unused port, never one this process was given before; another process may still grab it before you bind. */
+export async function getFreePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await probePort(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no new free port after 50 probes');
 }
 
 /** False when something already listens on host:port (a wildcard listener counts too). */
