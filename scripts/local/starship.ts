@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startNginx, waitForHttp, type NginxServer } from '@webchat/testkit';
 import { writeDemoSite } from '../../services/starship/src/demo';
 import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig } from '../../services/starship/src/render';
+import { stop as stopEsbuild } from 'esbuild';
 import { buildWidget } from '../../services/widget/build';
 import type { RunnerConfig } from './config';
 import type { DemoAccount } from './database';
@@ -24,6 +25,8 @@ async function assetsDir(config: RunnerConfig, env: NodeJS.ProcessEnv): Promise<
   if (env.STARSHIP_ASSETS_DIR) return env.STARSHIP_ASSETS_DIR;
   const widgetBuild = join(config.repo, 'services', 'widget', 'dist');
   await buildWidget({ outDir: widgetBuild });
+  // esbuild keeps a service process for later builds; the runner builds once, and must own no stray child.
+  stopEsbuild();
   return existsSync(join(widgetBuild, 'webchat.js')) ? widgetBuild : DEFAULT_ASSETS_DIR;
 }
 

@@ -131,6 +131,8 @@ describe('the start command (pnpm start)', () => {
     process.kill(pid, stopWith);
     const exit = await Promise.race([runner.exited, delay(60_000, undefined, { ref: false }).then(() => ({ code: -1, signal: null }))]);
     expect(exit).toEqual({ code: 0, signal: null });
+    // A child that is exiting as the runner returns (a backend, a worker) gets a moment to be reaped.
+    for (let waited = 0; waited < 5000 && started_.some(isProcessAlive); waited += 100) await delay(100);
     expect(started_.filter(isProcessAlive)).toEqual([]);
     expect(mentioning(dataDir)).toEqual([]);
     for (const port of Object.values(ports)) expect({ port, free: await isPortFree(port) }).toEqual({ port, free: true });
