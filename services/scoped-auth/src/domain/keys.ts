@@ -1,16 +1,17 @@
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jose from 'node-jose';
 import type { TokenKeyMaterial } from './key-material';
 
 /**
- * Every key scoped-auth holds, imported once at start: jsonwebtoken gets KeyObjects and node-jose its
- * own key objects, so no call re-parses key material.
+ * Every key scoped-auth holds, imported once at start: jsonwebtoken and the mint's AES-GCM get
+ * KeyObjects, node-jose (which decrypts on validation) its own key objects, so no call re-parses key material.
  */
 export interface TokenKeys {
   signing: { kid: string; privateKey: KeyObject };
   /** Every configured signing key, active or retired: validation accepts any of them. */
   verification: ReadonlyMap<string, KeyObject>;
-  encryption: { kid: string; key: jose.JWK.Key };
+  /** The active A256GCM content key (`alg: dir`) that new tokens are encrypted with. */
+  encryption: { kid: string; key: KeyObject };
   decryption: ReadonlyMap<string, jose.JWK.Key>;
 }
 
@@ -33,13 +34,13 @@ export async function createTokenKeys(material: TokenKeyMaterial): Promise<Token
   for (const { kid, secret } of material.encryption) {
     decryption.set(kid, await jose.JWK.asKey({ kty: 'oct', k: secret.toString('base64url'), kid, use: 'enc' }));
   }
-  const activeEncryption = decryption.get(material.activeEncryptionKid);
+  const activeEncryption = material.encryption.find((k) => k.kid === material.activeEncryptionKid);
   if (!activeEncryption) throw new Error(`active encryption key "${material.activeEncryptionKid}" is not configured`);
 
   return {
     signing: { kid: activeSigning.kid, privateKey: activeSigning.privateKey },
     verification: new Map(material.signing.map((k) => [k.kid, k.publicKey])),
-    encryption: { kid: material.activeEncryptionKid, key: activeEncryption },
+    encryption: { kid: activeEncryption.kid, key: createSecretKey(activeEncryption.secret) },
     decryption,
   };
 }
