@@ -6,6 +6,7 @@ import { bodyParsers, type BodyOptions } from './body';
 import { createMetrics, type Metrics } from './metrics';
 import { problemHandler } from './problem';
 import { AppError } from './errors';
+import { methodNotAllowed } from './method-not-allowed';
 
 export type ReadinessCheck = () => Promise<boolean> | boolean;
 
@@ -102,6 +103,8 @@ export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: 
   app.use(bodyParsers(options.body));
   mountRoutes(app);
 
+  const operational: Record<string, string[]> = { '/healthz': ['get'], '/readyz': ['get'], '/metrics': ['get'], ...(options.openapi ? { '/openapi.json': ['get'] } : {}) };
+  app.use(methodNotAllowed(options.openapi, operational));
   app.use((req, _res, next) => {
     next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
   });

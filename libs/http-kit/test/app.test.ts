@@ -1,13 +1,17 @@
 import net from 'node:net';
 import request from 'supertest';
 import { z } from 'zod';
-import { buildOpenApi, operationalRoutes, PROBLEM_CONTENT_TYPE } from '@webchat/contracts';
+import { buildOpenApi, operationalRoutes, PROBLEM_CONTENT_TYPE, type RouteSpec } from '@webchat/contracts';
 import { AppError, createServiceApp, listen, parseWith } from '../src';
 import { capturingLogger, flushLogs } from './helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const Body = z.strictObject({ accountSid: z.string().regex(/^AC[0-9a-f]{32}$/), ttl: z.number().int().min(60) });
 const SID = `AC${'0'.repeat(32)}`;
+const TOKENS_ROUTE: RouteSpec = {
+  method: 'post', path: '/v1/Accounts/:accountSid/Tokens', operationId: 'createToken', summary: 'A contract route', auth: 'service',
+  responses: { 200: { description: 'ok' } },
+};
 
 function build(options: { allowForm?: boolean; readiness?: Record<string, () => Promise<boolean> | boolean> } = {}) {
   const { logger, records } = capturingLogger('test-service');
@@ -17,7 +21,7 @@ function build(options: { allowForm?: boolean; readiness?: Record<string, () => 
       logger,
       body: { limit: '1kb', ...(options.allowForm ? { allowForm: true } : {}) },
       ...(options.readiness ? { readiness: options.readiness } : {}),
-      openapi: buildOpenApi({ title: 'test', version: '1' }, operationalRoutes),
+      openapi: buildOpenApi({ title: 'test', version: '1' }, [...operationalRoutes, TOKENS_ROUTE]),
     },
     (app) => {
       app.post('/v1/Accounts/:accountSid/Tokens', (req, res) => {
@@ -149,6 +153,24 @@ describe('errors', () => {
 
   it('when no route matches, then a 404 problem', async () => {
     expectProblem(await request(app).get('/nope'), 404, 'not_found');
+    expectProblem(await request(app).delete(`/v1/Accounts/${SID}/Tokens/extra`), 404, 'not_found');
+  });
+
+  it.each([
+    ['GET on a POST-only contract route', 'get', `/v1/Accounts/${SID}/Tokens`, 'POST'],
+    ['DELETE with other letter case and a trailing slash', 'delete', `/V1/accounts/${SID}/tokens/`, 'POST'],
+    ['POST on a GET-only operational route', 'post', '/healthz', 'GET, HEAD'],
+    ['PUT on the OpenAPI document', 'put', '/openapi.json', 'GET, HEAD'],
+  ] as const)('when %s is asked, then 405 with Allow, not a 404 that says the endpoint does not exist', async (_what, method, path, allow) => {
+    const res = await request(app)[method](path);
+    expectProblem(res, 405, 'method_not_allowed');
+    expect(res.headers.allow).toBe(allow);
+    expect(res.body.detail).toContain(allow);
+  });
+
+  it('when the method is allowed, then the route answers as before', async () => {
+    await request(app).post(`/v1/Accounts/${SID}/Tokens`).send({ accountSid: SID, ttl: 60 }).expect(200);
+    await request(app).head('/healthz').expect(200);
   });
 
   it('when a route throws a plain Error, then 500 internal_error with neither stack nor internal message; the log has both', async () => {
@@ -270,6 +292,6 @@ describe('operational routes', () => {
     const res = await request(app).get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths)).toEqual(['/healthz', '/readyz']);
+    expect(Object.keys(res.body.paths)).toEqual(['/healthz', '/readyz', '/v1/Accounts/{accountSid}/Tokens']);
   });
 });

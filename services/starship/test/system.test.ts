@@ -108,6 +108,20 @@ describe('Starship in front of the real services', () => {
   });
 
   it.each([
+    ['GET', TOKEN, 'POST'],
+    ['DELETE', REFRESH, 'POST'],
+    ['PUT', '/v2/WebChannels', 'POST'],
+  ])('when a page sends %s to %s, then 405 with Allow and a readable ACAO, and no token is minted', async (method, path, allow) => {
+    const before = await system.federatedTokenCalls();
+    const response = await request(edge.port, { method, path, headers: { ...browserHeaders(), origin: DEMO_ORIGIN, 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(405);
+    expect(Problem.parse(response.json()).code).toBe('method_not_allowed');
+    expect(response.headers.allow).toBe(allow);
+    expectOneAcao(response, DEMO_ORIGIN);
+    expect(await system.federatedTokenCalls()).toBe(before);
+  });
+
+  it.each([
     '/v1/ScopedAuthTokens/generate/internal',
     '/v1/ScopedAuthTokens/validate/internal',
     `/v1/Accounts/AC${'0'.repeat(32)}/Tokens`,

@@ -69,7 +69,7 @@ const tokenCases: BadInputCase[] = [
   { route: 'token', name: 'a form carries preEngagementData that is not JSON', status: 400, code: 'invalid_request', build: (c) => post(TOKEN, `deploymentKey=${c.deploymentKey}&preEngagementData=%7Bnope`, { 'content-type': 'application/x-www-form-urlencoded' }) },
   { route: 'token', name: 'a form carries 200 parameters', status: 400, code: 'invalid_request', build: (c) => post(TOKEN, `deploymentKey=${c.deploymentKey}&${Array.from({ length: 200 }, (_, i) => `p${i}=1`).join('&')}`, { 'content-type': 'application/x-www-form-urlencoded' }) },
   { route: 'token', name: 'the origin is 4 KB long and not allowed', status: 403, code: 'origin_not_allowed', build: (c) => postJson(TOKEN, { deploymentKey: c.restrictedKey }, { origin: `https://${'a'.repeat(60)}.${'b'.repeat(4000)}.example` }) },
-  { route: 'token', name: 'the method is PUT', status: 404, code: 'not_found', build: (c) => ({ ...postJson(TOKEN, { deploymentKey: c.deploymentKey }), method: 'PUT' }) },
+  { route: 'token', name: 'the method is PUT', status: 405, code: 'method_not_allowed', build: (c) => ({ ...postJson(TOKEN, { deploymentKey: c.deploymentKey }), method: 'PUT' }) },
 ];
 
 const refreshCases: BadInputCase[] = [
@@ -121,7 +121,7 @@ const sidCases: Array<[string, string]> = [
 const readCases: BadInputCase[] = [
   ...sidCases.map(([name, sid]): BadInputCase => ({ route: 'get', name: `the SID ${name}`, status: 400, code: 'invalid_request', build: (c) => ({ path: `${CHANNELS}/${sid}`, headers: bearer(c.token) }) })),
   { route: 'get', name: 'the SID is well-formed but unknown', status: 404, code: 'conversation_not_found', build: (c) => ({ path: `${CHANNELS}/${UNKNOWN_SID}`, headers: bearer(c.token) }) },
-  { route: 'get', name: 'the method is DELETE', status: 404, code: 'not_found', build: (c) => ({ method: 'DELETE', path: `${CHANNELS}/${c.conversationSid}`, headers: bearer(c.token) }) },
+  { route: 'get', name: 'the method is DELETE', status: 405, code: 'method_not_allowed', build: (c) => ({ method: 'DELETE', path: `${CHANNELS}/${c.conversationSid}`, headers: bearer(c.token) }) },
   { route: 'list-messages', name: 'the SID is well-formed but unknown', status: 404, code: 'conversation_not_found', build: (c) => ({ path: `${CHANNELS}/${UNKNOWN_SID}/Messages`, headers: bearer(c.token) }) },
   { route: 'list-messages', name: 'there is no token', status: 401, code: 'token_invalid', build: (c) => ({ path: `${CHANNELS}/${c.conversationSid}/Messages` }) },
   { route: 'list-messages', name: 'the SID is SQL', status: 400, code: 'invalid_request', build: (c) => ({ path: `${CHANNELS}/${encodeURIComponent("' UNION SELECT * FROM messages --")}/Messages`, headers: bearer(c.token) }) },
