@@ -13,7 +13,10 @@ import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { mountWebChannelRoutes } from './routes/web-channels';
 
 export interface OrchestratorDeps {
-  config: Pick<OrchestratorConfig, 'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS'>;
+  config: Pick<
+    OrchestratorConfig,
+    'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS' | 'GUEST_MESSAGE_LIMIT' | 'GUEST_MESSAGE_WINDOW_SECONDS'
+  >;
   logger: Logger;
   accounts: AccountLookup;
   tokens: TokenServices;
@@ -63,6 +66,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         tokens: deps.tokens,
         fingerprints: deps.fingerprints,
         conversations: deps.conversations,
+        messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
         onCreated: () => conversationsCreated.inc(),
       });
     },

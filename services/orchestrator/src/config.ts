@@ -32,6 +32,8 @@ export const orchestratorEnv = z.object({
   ACCOUNT_CACHE_MAX_ENTRIES: envInt(10_000, { min: 1 }).describe('Cached deployment keys and accounts (LRU)'),
   TRUST_PROXY_HOPS: envInt(1, { min: 0, max: 5 }).describe('Proxies in front (Starship is one): where the client IP is read from'),
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }).describe("Largest request body; Starship's client_max_body_size matches it"),
+  GUEST_MESSAGE_LIMIT: envInt(30, { min: 1, max: 10_000 }).describe('Guest messages one conversation accepts per window; beyond it 429 rate_limited with Retry-After'),
+  GUEST_MESSAGE_WINDOW_SECONDS: envInt(60, { min: 1, max: 86_400 }).describe('The fixed window GUEST_MESSAGE_LIMIT counts in'),
   CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }).describe('How long browsers may cache a preflight'),
   // The orchestrator only calls other services; nothing calls it with a service token, so it holds no public keys.
   SERVICE_AUTH_PRIVATE_KEY: servicePrivateKeyEnv,

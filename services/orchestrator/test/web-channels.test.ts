@@ -324,3 +324,57 @@ describe('conversation repository', () => {
     expect(await conversationCount(accountSid)).toBe(0);
   });
 });
+
+describe('WebChannels, the guest message limit (30 per 60 s per conversation here, as in production)', () => {
+  const LIMIT = 30;
+
+  test('when a script posts 40 messages at once, then exactly 30 are stored, the other 10 get 429 rate_limited with Retry-After, and nothing else is written', async () => {
+    const { token, conversationSid } = await guestWithConversation();
+    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => post(token, conversationSid, `burst ${i}`)));
+
+    const accepted = replies.filter((reply) => reply.status === 201);
+    const refused = replies.filter((reply) => reply.status === 429);
+    expect({ accepted: accepted.length, refused: refused.length }).toEqual({ accepted: LIMIT, refused: 10 });
+    for (const reply of refused) {
+      expectProblem(reply, 429, 'rate_limited');
+      const retryAfter = Number(reply.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    const stored = await messageBodies(conversationSid);
+    expect(stored).toHaveLength(1 + LIMIT);
+    expect(new Set(stored.slice(1))).toEqual(new Set(accepted.map((reply) => reply.body.body as string)));
+  });
+
+  test('when the window has passed, then the conversation accepts messages again, counted from one', async () => {
+    const { token, conversationSid } = await guestWithConversation();
+    for (let i = 0; i < LIMIT; i++) expect((await post(token, conversationSid, `m${i}`)).status).toBe(201);
+    expectProblem(await post(token, conversationSid, 'one too many'), 429, 'rate_limited');
+
+    // The window start is data: moving it back stands in for waiting a minute.
+    await system.db.query(`UPDATE conversations SET guest_message_window_started_at = now() - interval '61 seconds' WHERE sid = $1`, [conversationSid]);
+    expect((await post(token, conversationSid, 'after the window')).status).toBe(201);
+    const { rows } = await system.db.query<{ n: number }>('SELECT guest_message_window_count AS n FROM conversations WHERE sid = $1', [conversationSid]);
+    expect(rows[0]?.n).toBe(1);
+    expect(await messageBodies(conversationSid)).not.toContain('one too many');
+  });
+
+  test("when one conversation is full, then the guest's other conversation and other guests still post", async () => {
+    const full = await guestWithConversation();
+    await Promise.all(Array.from({ length: LIMIT }, (_, i) => post(full.token, full.conversationSid, `m${i}`)));
+    expectProblem(await post(full.token, full.conversationSid, 'refused'), 429, 'rate_limited');
+
+    const second = await create(full.token, {}, { ...browserHeaders(), origin: ALLOWED });
+    expect((await post(full.token, second.body.conversationSid as string, 'another conversation')).status).toBe(201);
+    const other = await guestWithConversation();
+    expect((await post(other.token, other.conversationSid, 'another guest')).status).toBe(201);
+  });
+
+  test("when the conversation is not the guest's, then 404 before any counting, and its owner's window is untouched", async () => {
+    const owner = await guestWithConversation();
+    const stranger = await mint(owner.deploymentKey);
+    for (let i = 0; i < 3; i++) expectProblem(await post(stranger.token, owner.conversationSid, 'not mine'), 404, 'conversation_not_found');
+    const { rows } = await system.db.query<{ n: number }>('SELECT guest_message_window_count AS n FROM conversations WHERE sid = $1', [owner.conversationSid]);
+    expect(rows[0]?.n).toBe(0);
+  });
+});

@@ -41,9 +41,23 @@ export interface ConversationRepository {
   createConversation(input: NewConversation): Promise<{ conversation: ConversationRecord; messages: MessageRecord[] }>;
   /** The owner's conversation with its latest `limit` messages (oldest first); null when it is not theirs or does not exist. */
   findConversation(sid: string, owner: ConversationOwner, limit: number): Promise<{ conversation: ConversationRecord; messages: MessageRecord[] } | null>;
-  /** Appends a message to the owner's conversation; null when it is not theirs or does not exist. One statement. */
-  addMessage(sid: string, owner: ConversationOwner, message: { author: MessageAuthor; body: string }): Promise<MessageRecord | null>;
+  /**
+   * Appends a guest message to the owner's conversation, counted against `limit` in one statement:
+   * refused (nothing written) when the window is full, `not_found` when it is not theirs or does not exist.
+   */
+  addGuestMessage(sid: string, owner: ConversationOwner, body: string, limit: MessageRateLimit): Promise<AddMessageResult>;
 }
+
+/** At most `messages` guest messages per conversation in each fixed window of `windowSeconds`. */
+export interface MessageRateLimit {
+  messages: number;
+  windowSeconds: number;
+}
+
+export type AddMessageResult =
+  | { outcome: 'stored'; message: MessageRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'rate_limited'; retryAfterSeconds: number };
 
 interface ConversationRow {
   sid: string;
@@ -116,6 +130,46 @@ SELECT c.*, m.sid AS message_sid, m.author AS message_author, m.body AS message_
   FROM conversation c LEFT JOIN inserted m ON true
  ORDER BY m.seq`;
 
+/*
+ * Count, then store, in one statement. The UPDATE opens a new window or counts into the current one, and
+ * matches no row once the window is full; under concurrent posts it waits for the other writer and re-checks
+ * the newest row, so the limit is exact across replicas. Ownership is read separately, to tell a full window
+ * (429) from a conversation that is not the caller's (404).
+ */
+const ADD_GUEST_MESSAGE = `
+WITH counted AS (
+  UPDATE conversations c
+     SET guest_message_window_started_at = CASE WHEN c.guest_message_window_started_at > now() - $7::int * interval '1 second'
+                                                THEN c.guest_message_window_started_at ELSE now() END,
+         guest_message_window_count = CASE WHEN c.guest_message_window_started_at > now() - $7::int * interval '1 second'
+                                           THEN c.guest_message_window_count + 1 ELSE 1 END
+   WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid
+     AND (c.guest_message_window_started_at IS NULL
+          OR c.guest_message_window_started_at <= now() - $7::int * interval '1 second'
+          OR c.guest_message_window_count < $6::int)
+  RETURNING c.sid
+), inserted AS (
+  INSERT INTO messages (sid, conversation_sid, author, body)
+  SELECT $1, counted.sid, 'guest', $5 FROM counted
+  RETURNING ${MESSAGE_COLUMNS}
+), owner AS (
+  SELECT c.guest_message_window_started_at AS window_started_at
+    FROM conversations c WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid
+)
+SELECT EXISTS (SELECT 1 FROM owner) AS owned,
+       (SELECT greatest(1, ceil(extract(epoch FROM o.window_started_at + $7::int * interval '1 second' - now())))::int FROM owner o) AS retry_after_seconds,
+       i.sid, i.author, i.body, i.created_at
+  FROM (SELECT 1) AS one LEFT JOIN inserted i ON true`;
+
+interface AddGuestMessageRow {
+  owned: boolean;
+  retry_after_seconds: number | null;
+  sid: string | null;
+  author: MessageAuthor | null;
+  body: string | null;
+  created_at: Date | null;
+}
+
 /** The message columns of joined rows (a conversation without messages has one row of nulls). */
 const messagesOf = (rows: ConversationWithMessageRow[]): MessageRecord[] =>
   rows.flatMap((row) =>
@@ -156,14 +210,22 @@ export function createConversationRepository(db: Database): ConversationReposito
       return { conversation: toConversation(first), messages: messagesOf(rows) };
     },
 
-    async addMessage(sid, owner, message) {
-      const { rows } = await db.query<MessageRow>(
-        `INSERT INTO messages (sid, conversation_sid, author, body)
-         SELECT $1, c.sid, $5, $6 FROM conversations c WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid
-         RETURNING ${MESSAGE_COLUMNS}`,
-        [newMessageSid(), sid, owner.accountSid, owner.identity, message.author, message.body],
-      );
-      return rows[0] ? toMessage(rows[0]) : null;
+    async addGuestMessage(sid, owner, body, limit) {
+      const { rows } = await db.query<AddGuestMessageRow>(ADD_GUEST_MESSAGE, [
+        newMessageSid(),
+        sid,
+        owner.accountSid,
+        owner.identity,
+        body,
+        limit.messages,
+        limit.windowSeconds,
+      ]);
+      const row = rows[0];
+      if (!row?.owned) return { outcome: 'not_found' };
+      if (row.sid === null || row.author === null || row.body === null || row.created_at === null) {
+        return { outcome: 'rate_limited', retryAfterSeconds: row.retry_after_seconds ?? limit.windowSeconds };
+      }
+      return { outcome: 'stored', message: toMessage({ sid: row.sid, author: row.author, body: row.body, created_at: row.created_at }) };
     },
   };
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { MessageBody, type CreateWebChannelRequest, type Message, type ValidateScopedTokenResponse, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
 import { AppError } from '@webchat/http-kit';
 import type { AccountDetails } from '../data-access/account-repository';
-import type { ConversationRecord, ConversationRepository, MessageRecord } from '../data-access/conversation-repository';
+import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from '../data-access/conversation-repository';
 import type { TokenServices } from '../data-access/token-services';
 import { fromStore, type AccountLookup } from './accounts';
 import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
@@ -12,6 +12,8 @@ export interface WebChannelDeps {
   fingerprints: Pick<FingerprintGenerator, 'candidates'>;
   accounts: Pick<AccountLookup, 'getAccount'>;
   conversations: ConversationRepository;
+  /** Guest messages per conversation and window; a guest typing never meets it, a script does. */
+  messageRateLimit: MessageRateLimit;
   onCreated?: () => void;
 }
 
@@ -100,7 +102,13 @@ export async function listMessages(deps: WebChannelDeps, guest: Guest, conversat
 }
 
 export async function postMessage(deps: WebChannelDeps, guest: Guest, conversationSid: string, body: string): Promise<Message> {
-  const stored = await fromStore(() => deps.conversations.addMessage(conversationSid, guest, { author: 'guest', body }));
-  if (!stored) throw conversationNotFound();
-  return toMessage(stored);
+  const result = await fromStore(() => deps.conversations.addGuestMessage(conversationSid, guest, body, deps.messageRateLimit));
+  if (result.outcome === 'not_found') throw conversationNotFound();
+  if (result.outcome === 'rate_limited') {
+    const { messages, windowSeconds } = deps.messageRateLimit;
+    throw new AppError('rate_limited', `This conversation accepts at most ${messages} messages every ${windowSeconds} s; try again in ${result.retryAfterSeconds} s`, {
+      headers: { 'Retry-After': String(result.retryAfterSeconds) },
+    });
+  }
+  return toMessage(result.message);
 }

@@ -31,6 +31,8 @@ export interface SystemOptions {
   federatedAuthUrl?: string;
   federatedAuthTimeoutMs?: number;
   sessionMaxAgeSeconds?: number;
+  /** Guest messages per conversation and window (default 30 per 60 s, as in production). */
+  guestMessageLimit?: { messages: number; windowSeconds: number };
   /** Epoch seconds, for the orchestrator's session cap. */
   now?: () => number;
   /** LaunchDarkly: TestData by default; a client that never initialises for the fallback tests. */
@@ -110,7 +112,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   });
   const flags = new LaunchDarklyFlags(ldClient, options.fallback ?? true, logs.orchestrator.logger);
   const orchestratorApp = createApp({
-    config: { BODY_LIMIT_BYTES: 32 * 1024, CORS_MAX_AGE_SECONDS: 600, SESSION_MAX_AGE_SECONDS: options.sessionMaxAgeSeconds ?? 86_400, TRUST_PROXY_HOPS: 1 },
+    config: {
+      BODY_LIMIT_BYTES: 32 * 1024,
+      CORS_MAX_AGE_SECONDS: 600,
+      SESSION_MAX_AGE_SECONDS: options.sessionMaxAgeSeconds ?? 86_400,
+      TRUST_PROXY_HOPS: 1,
+      GUEST_MESSAGE_LIMIT: options.guestMessageLimit?.messages ?? 30,
+      GUEST_MESSAGE_WINDOW_SECONDS: options.guestMessageLimit?.windowSeconds ?? 60,
+    },
     logger: logs.orchestrator.logger,
     accounts: feed ? new CachedAccountLookup(accounts, feed) : accounts,
     tokens,
