@@ -28,9 +28,9 @@ function allowHeader(methods: Iterable<string>): string {
  * document, so the answer cannot drift from the contract; `extra` adds the operational GET routes.
  */
 export function methodNotAllowed(openapi: OpenApiDocument | undefined, extra: Record<string, string[]>): RequestHandler {
-  const known: KnownPath[] = Object.entries({ ...Object.fromEntries(Object.entries(openapi?.paths ?? {}).map(([path, ops]) => [path, Object.keys(ops)])), ...extra }).map(
-    ([path, methods]) => ({ pattern: matcherFor(path), allow: allowHeader(methods) }),
-  );
+  const methodsByPath: Record<string, string[]> = { ...extra };
+  for (const [path, operations] of Object.entries(openapi?.paths ?? {})) methodsByPath[path] = Object.keys(operations);
+  const known: KnownPath[] = Object.entries(methodsByPath).map(([path, methods]) => ({ pattern: matcherFor(path), allow: allowHeader(methods) }));
   return (req, _res, next) => {
     const path = known.find((entry) => entry.pattern.test(req.path));
     if (!path) return next();
