@@ -17,6 +17,8 @@ export class WebchatError extends Error {
     readonly kind: FailureKind,
     readonly code?: string,
     readonly status?: number,
+    /** From a 429's Retry-After, when the service exposes it to the page. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`${kind}${code ? ` (${code})` : ''}`);
     this.name = 'WebchatError';
@@ -101,7 +103,8 @@ export class WebchatApi {
     }
     if (response.ok && json !== undefined) return json as T;
     const code = typeof (json as { code?: unknown } | undefined)?.code === 'string' ? (json as { code: string }).code : undefined;
-    throw new WebchatError(response.ok ? 'unavailable' : kindOf(response.status, code), code, response.status);
+    const retryAfter = /^\d{1,6}$/.test(response.headers.get('retry-after') ?? '') ? Number(response.headers.get('retry-after')) : undefined;
+    throw new WebchatError(response.ok ? 'unavailable' : kindOf(response.status, code), code, response.status, retryAfter);
   }
 
   token(headers: Record<string, string>, input: { identity?: string; customerFriendlyName?: string }): Promise<TokenResponse> {
@@ -135,8 +138,12 @@ export function describeFailure(error: unknown): string {
       return 'You appear to be offline. Check your internet connection and try again.';
     case 'unreachable':
       return 'We could not reach the chat service. Check your internet connection and try again.';
-    case 'busy':
-      return 'There have been too many attempts. Please wait a moment and try again.';
+    case 'busy': {
+      const seconds = error instanceof WebchatError ? error.retryAfterSeconds : undefined;
+      return seconds === undefined
+        ? 'There have been too many attempts. Please wait a moment and try again.'
+        : `That was too many in a short time. Please wait ${seconds} ${seconds === 1 ? 'second' : 'seconds'} and try again.`;
+    }
     case 'closed':
       return 'This chat is not available right now.';
     case 'session':

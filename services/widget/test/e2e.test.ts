@@ -31,6 +31,8 @@ const ARTIFACTS = join(REPO_ROOT, 'artifacts');
 const WELCOME = 'Welcome to Acme Outdoor! A member of our team will be with you shortly.';
 const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
+const GUEST_MESSAGE_LIMIT = 5;
+
 jest.setTimeout(60_000);
 
 let system: SystemUnderTest;
@@ -52,7 +54,8 @@ beforeAll(async () => {
 
   const [manifest, started, port, allowedPort, refusedPort] = await Promise.all([
     buildWidget({ outDir: assetsDir }),
-    startSystem(),
+    // A small message limit, so a guest can reach it by typing (production: 30 a minute).
+    startSystem({ guestMessageLimit: { messages: GUEST_MESSAGE_LIMIT, windowSeconds: 60 } }),
     getFreePort(),
     getFreePort(),
     getFreePort(),
@@ -274,4 +277,29 @@ test('the token is refreshed through /v2/Webchat/Tokens/Refresh before it expire
   await composer.fill('Still here');
   await composer.press('Enter');
   await transcript(page).getByText('Still here').waitFor();
+});
+
+test('when a guest sends more messages than the conversation accepts, the widget says how long to wait, keeps the text, and nothing extra is stored', async () => {
+  const page = await newPage();
+  await page.goto(`${allowedSite}/`);
+  await startChat(page, 'Can I change my delivery address?');
+  await transcript(page).getByText(WELCOME).waitFor();
+  const composer = widget(page).getByLabel('Message', { exact: true });
+  for (let i = 1; i <= GUEST_MESSAGE_LIMIT; i++) {
+    await composer.fill(`message ${i}`);
+    await composer.press('Enter');
+    await transcript(page).getByText(`message ${i}`).waitFor();
+  }
+
+  await composer.fill('one message too many');
+  await composer.press('Enter');
+  const error = widget(page).locator('#wc-message-error');
+  await error.waitFor({ state: 'visible' });
+  // The number comes from Retry-After, which the page can read only because the orchestrator exposes it.
+  await expect(error.textContent()).resolves.toMatch(/^Not sent\. That was too many in a short time\. Please wait \d+ seconds? and try again\.$/);
+  await expect(composer.inputValue()).resolves.toBe('one message too many');
+
+  const sid = (await stored(page))?.conversationSid;
+  const { rows } = await system.db.query<{ body: string }>(`SELECT body FROM messages WHERE conversation_sid = $1 AND author = 'guest' ORDER BY seq`, [sid]);
+  expect(rows.map((row) => row.body)).toEqual(['Can I change my delivery address?', ...Array.from({ length: GUEST_MESSAGE_LIMIT }, (_, i) => `message ${i + 1}`)]);
 });

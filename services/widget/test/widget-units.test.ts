@@ -7,6 +7,7 @@ import {
 } from '../../../libs/contracts/src';
 import { FINGERPRINT_HEADERS, MESSAGE_MAX_BYTES, PATHS, storageKey } from '../src/constants';
 import { messageProblem, validatePreEngagement } from '../src/form';
+import { WebchatError, describeFailure } from '../src/api';
 
 describe('the widget agrees with the shared contracts (it repeats them to stay free of zod)', () => {
   test('paths, fingerprint headers and the message limit are the contract values', () => {
@@ -51,5 +52,13 @@ describe('message checks', () => {
     expect(messageProblem('a'.repeat(4097))).toContain('too long');
     expect(messageProblem('€'.repeat(1366))).toContain('too long');
     expect(messageProblem('   ')).toBe('Type a message first.');
+  });
+});
+
+describe('plain words for a rate limit', () => {
+  test('when the service says how long to wait, then the guest is told the seconds; otherwise a moment', () => {
+    expect(describeFailure(new WebchatError('busy', 'rate_limited', 429, 42))).toBe('That was too many in a short time. Please wait 42 seconds and try again.');
+    expect(describeFailure(new WebchatError('busy', 'rate_limited', 429, 1))).toBe('That was too many in a short time. Please wait 1 second and try again.');
+    expect(describeFailure(new WebchatError('busy', 'rate_limited', 429))).toBe('There have been too many attempts. Please wait a moment and try again.');
   });
 });

@@ -20,7 +20,8 @@ export function publicCors(maxAgeSeconds: number): RequestHandler {
     origin: (origin, callback) => callback(null, origin && ORIGIN_SHAPE.test(origin) ? origin : '*'),
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ALLOWED_HEADERS,
-    exposedHeaders: ['X-Request-Id'],
+    // Retry-After is not CORS-safelisted: without this the widget could not tell a guest how long to wait.
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
     maxAge: maxAgeSeconds,
     optionsSuccessStatus: 204,
     preflightContinue: false,
