@@ -5,7 +5,7 @@ import { send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';
 import { expectProblem } from './support/problems';
-import { REFRESH, TOKEN, noteTokens, startStack, type Stack } from './support/stack';
+import { CHANNELS, REFRESH, TOKEN, noteTokens, startStack, type Stack } from './support/stack';
 
 const PER_SECOND = Number(/^(\d+)r\/s$/.exec(DEFAULTS.tokenRate)?.[1] ?? 1);
 
@@ -87,6 +87,25 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
   test('the refresh route shares the same budget', async () => {
     await settle();
     expectLimited(await burst(60, spoofs, REFRESH), 401);
+  });
+
+  test('creating conversations shares the same budget: a script holding one token gets 429 for the excess, and Postgres holds only the admitted ones', async () => {
+    const account = await stack.system.createAccount();
+    await settle();
+    const minted = await send(stack.edge.port, { method: 'POST', path: TOKEN, body: JSON.stringify({ deploymentKey: account.deploymentKey }), headers: { ...browserHeaders(), 'content-type': 'application/json' } });
+    expect(minted.status).toBe(200);
+    const { token } = minted.json<{ token: string }>();
+    sent += 1 + 60;
+    const started = performance.now();
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        send(stack.edge.port, { method: 'POST', path: CHANNELS, body: '{}', headers: { ...browserHeaders(), ...spoofs(i), 'content-type': 'application/json', authorization: `Bearer ${token}` } }),
+      ),
+    );
+    lastBurstMs = performance.now() - started;
+    const { admitted } = expectLimited(responses, 201);
+    const { rows } = await stack.system.db.query<{ n: number }>('SELECT count(*)::int AS n FROM conversations WHERE account_sid = $1', [account.accountSid]);
+    expect(rows[0]?.n).toBe(admitted);
   });
 
   test('once the address slows down, it is served again (Retry-After is honest)', async () => {

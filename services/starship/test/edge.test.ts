@@ -321,7 +321,7 @@ describe('Starship with no upstream listening', () => {
   });
 });
 
-describe('Starship rate limit on the token routes', () => {
+describe('Starship rate limit on the token routes and conversation creation', () => {
   let upstream: TinyUpstream;
   let edge: EdgeUnderTest;
 
@@ -334,7 +334,7 @@ describe('Starship rate limit on the token routes', () => {
     await upstream?.close();
   });
 
-  it('when one address goes over the rate, then 429 rate_limited with Retry-After; preflights and other routes are not counted', async () => {
+  it('when one address goes over the rate, then 429 rate_limited with Retry-After on minting, refreshing and creating a conversation; preflights and reads are not counted', async () => {
     const statuses: number[] = [];
     let limited: RawResponse | undefined;
     for (let i = 0; i < 4; i += 1) {
@@ -352,7 +352,11 @@ describe('Starship rate limit on the token routes', () => {
     expect(refresh.status).toBe(429);
     const preflight = await request(edge.port, { method: 'OPTIONS', path: TOKEN, headers: { origin: 'http://localhost:3000' } });
     expect(preflight.status).toBe(200);
-    const channels = await request(edge.port, { method: 'POST', path: '/v2/WebChannels', body: '{}' });
-    expect(channels.status).toBe(200);
+    const create = await request(edge.port, { method: 'POST', path: '/v2/WebChannels', body: '{}' });
+    expectProblem(create, 429, 'rate_limited');
+    const before = upstream.seen.length;
+    const read = await request(edge.port, { path: `/v2/WebChannels/CH${'0'.repeat(32)}/Messages` });
+    expect(read.status).toBe(200);
+    expect(upstream.seen.length).toBe(before + 1);
   });
 });
