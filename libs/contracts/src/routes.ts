@@ -43,17 +43,17 @@ export const orchestratorRoutes: RouteSpec[] = [
   {
     method: 'post', path: WEBCHAT_TOKEN_PATH, operationId: 'createWebchatToken', auth: 'public',
     summary: 'Mint a webchat guest token for a deployment key', body: WebchatTokenRequest, bodyContentTypes: ['application/json', FORM],
-    responses: { 200: { description: 'The token', schema: WebchatTokenResponse } }, problems: [403, 413, 415, 502, 503, 504],
+    responses: { 200: { description: 'The token', schema: WebchatTokenResponse } }, problems: [403, 413, 415, 429, 502, 503, 504],
   },
   {
     method: 'post', path: WEBCHAT_REFRESH_PATH, operationId: 'refreshWebchatToken', auth: 'public',
     summary: 'Exchange a valid token for a new one for the same identity', body: RefreshTokenRequest, bodyContentTypes: ['application/json', FORM],
-    responses: { 200: { description: 'The new token', schema: RefreshTokenResponse } }, problems: [401, 403, 413, 415, 502, 503, 504],
+    responses: { 200: { description: 'The new token', schema: RefreshTokenResponse } }, problems: [401, 403, 413, 415, 429, 502, 503, 504],
   },
   {
     method: 'post', path: WEB_CHANNELS_PATH, operationId: 'createWebChannel', auth: 'guest',
     summary: 'Create the conversation for the token holder', body: CreateWebChannelRequest,
-    responses: { 201: { description: 'The conversation', schema: WebChannel } }, problems: [401, 403, 413, 415, 502, 503, 504],
+    responses: { 201: { description: 'The conversation', schema: WebChannel } }, problems: [401, 403, 413, 415, 429, 502, 503, 504],
   },
   {
     method: 'get', path: `${WEB_CHANNELS_PATH}/:conversationSid`, operationId: 'getWebChannel', auth: 'guest', params: WebChannelParams,
@@ -65,8 +65,8 @@ export const orchestratorRoutes: RouteSpec[] = [
   },
   {
     method: 'post', path: `${WEB_CHANNELS_PATH}/:conversationSid/Messages`, operationId: 'postMessage', auth: 'guest', params: WebChannelParams,
-    summary: 'Post a guest message', body: PostMessageRequest, responses: { 201: { description: 'The stored message', schema: Message } },
-    problems: [401, 403, 404, 413, 415, 502, 503, 504],
+    summary: 'Post a guest message (a limited number per conversation and minute)', body: PostMessageRequest, responses: { 201: { description: 'The stored message', schema: Message } },
+    problems: [401, 403, 404, 413, 415, 429, 502, 503, 504],
   },
 ];
 

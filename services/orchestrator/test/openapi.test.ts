@@ -57,6 +57,18 @@ describe('the orchestrator answers as its OpenAPI description says', () => {
     conforms('get', `${WEB_CHANNELS_PATH}/{conversationSid}`, unauthenticated);
   });
 
+  test('a message over the conversation limit gets the documented 429 problem', async () => {
+    const { deploymentKey } = await system.createAccount();
+    const token = await call(`${system.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
+    const guest = { ...browserHeaders(), authorization: `Bearer ${token.body.token}` };
+    const channel = await call(`${system.orchestratorUrl}${WEB_CHANNELS_PATH}`, { json: {}, headers: guest });
+    const messages = `${system.orchestratorUrl}${WEB_CHANNELS_PATH}/${channel.body.conversationSid as string}/Messages`;
+    const replies = await Promise.all(Array.from({ length: 31 }, (_, i) => call(messages, { json: { body: `m${i}` }, headers: guest })));
+    const limited = replies.find((reply) => reply.status === 429);
+    expect(limited).toBeDefined();
+    conforms('post', `${WEB_CHANNELS_PATH}/{conversationSid}/Messages`, limited!);
+  });
+
   test('a response that breaks the contract is caught by the checker', async () => {
     const { deploymentKey } = await system.createAccount();
     const token = await call(`${system.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
