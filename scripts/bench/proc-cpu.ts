@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '@webchat/testkit';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ; 100 on every Linux we run on). */
 export const CLOCK_TICKS = (() => {
@@ -12,14 +13,8 @@ export const CLOCK_TICKS = (() => {
 
 /** utime + stime of one process (all its threads), in microseconds; undefined once it is gone. */
 export function processCpuMicros(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the parenthesised command name (which may contain spaces): state is field 3, utime 14, stime 15.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const rest = procStatFields(pid);
+  if (!rest) return undefined;
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;

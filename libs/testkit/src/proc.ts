@@ -11,7 +11,11 @@ interface ProcStat {
   ppid: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name, from `state` (field 3) on: index 0 is the state,
+ * 1 the parent pid, 11 and 12 utime and stime. Undefined once the process is gone.
+ */
+export function procStatFields(pid: number): string[] | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -19,8 +23,12 @@ function readStat(pid: number): ProcStat | undefined {
     return undefined;
   }
   // The command name is in parentheses and may itself contain spaces or ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0] ?? '', ppid: Number(rest[1]) };
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  const rest = procStatFields(pid);
+  return rest && { state: rest[0] ?? '', ppid: Number(rest[1]) };
 }
 
 /** True when the process exists and is not a zombie. */
