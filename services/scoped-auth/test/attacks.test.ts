@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jose from 'node-jose';
 import { ServiceIdentities, encryptionKey, signingKey } from './support/keys';
-import { ACCOUNT_SID, TEST_TOKEN_SETTINGS, captureLogger, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
+import { ACCOUNT_SID, captureLogger, guestClaims, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
 import { b64json, decrypt, encrypt, flipChar, payloadOf, sign, unb64json } from './support/jose';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
@@ -14,22 +14,7 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
   const logs = captureLogger('scoped-auth');
   let sas: ScopedAuthUnderTest;
 
-  const claims = (overrides: Record<string, unknown> = {}) => {
-    const now = nowSeconds();
-    return {
-      iss: TEST_TOKEN_SETTINGS.issuer,
-      sub: crypto.randomUUID(),
-      aud: TEST_TOKEN_SETTINGS.audience,
-      iat: now,
-      nbf: now,
-      exp: now + 600,
-      jti: crypto.randomUUID(),
-      account_sid: ACCOUNT_SID,
-      grants,
-      sst: now,
-      ...overrides,
-    };
-  };
+  const claims = (overrides: Record<string, unknown> = {}) => guestClaims(ACCOUNT_SID, overrides);
   /** `reason` (from the log, never the response) proves the intended check refused it, not an earlier accident. */
   const expectRefused = async (token: string, code = 'token_invalid', reason?: RegExp) => {
     const res = await sas.validate(token);

@@ -3,7 +3,7 @@ import type { ErrorCode } from '@webchat/contracts';
 import type { TokenKeyMaterial } from '../../../scoped-auth/src/domain/key-material';
 import { b64json, encrypt, flipChar, sign } from '../../../scoped-auth/test/support/jose';
 import { encryptionKey, signingKey } from '../../../scoped-auth/test/support/keys';
-import { TEST_TOKEN_SETTINGS } from '../../../scoped-auth/test/support/scoped-auth';
+import { guestClaims, nowSeconds } from '../../../scoped-auth/test/support/scoped-auth';
 
 export interface Forgery {
   name: string;
@@ -11,26 +11,6 @@ export interface Forgery {
   code: ErrorCode;
   /** What scoped-auth must log as its reason: proves the intended check refused it, not an earlier accident. */
   reason?: RegExp;
-}
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** Guest-token claims as scoped-auth mints them, for `accountSid`. */
-export function guestClaims(accountSid: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const now = nowSeconds();
-  return {
-    iss: TEST_TOKEN_SETTINGS.issuer,
-    sub: crypto.randomUUID(),
-    aud: TEST_TOKEN_SETTINGS.audience,
-    iat: now,
-    nbf: now,
-    exp: now + 600,
-    jti: crypto.randomUUID(),
-    account_sid: accountSid,
-    grants: { webchat: { role: 'guest', accountSid } },
-    sst: now,
-    ...overrides,
-  };
 }
 
 /**

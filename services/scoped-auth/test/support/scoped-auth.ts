@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH, type GenerateScopedTokenRequest } from '@webchat/contracts';
 import { listen } from '@webchat/http-kit';
@@ -71,3 +72,21 @@ export async function startScopedAuth(options: StartOptions): Promise<ScopedAuth
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const ADDRESS_SID = `IG${'fedcba9876543210'.repeat(2)}`;
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Guest-token claims exactly as scoped-auth mints them for `accountSid`; tests that forge tokens change one at a time. */
+export function guestClaims(accountSid: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = nowSeconds();
+  return {
+    iss: TEST_TOKEN_SETTINGS.issuer,
+    sub: randomUUID(),
+    aud: TEST_TOKEN_SETTINGS.audience,
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+    jti: randomUUID(),
+    account_sid: accountSid,
+    grants: { webchat: { role: 'guest', accountSid } },
+    sst: now,
+    ...overrides,
+  };
+}
