@@ -2,13 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Figures {
+/** What each hardening test file records (test/support/figures.ts writes them; this reads them). */
+export interface Figures {
   casesTried?: number;
   casesPassed?: number;
   faultsTried?: number;
   faultsSurvived?: number;
   requestsSent?: number;
   requestsAnswered?: number;
+  /** Anything else worth recording (throughput, memory, per-fault outcomes), shown as is. */
   notes?: Record<string, unknown>;
 }
 

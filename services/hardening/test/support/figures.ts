@@ -1,20 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Figures } from '../../src/results';
 import { MODE } from './mode';
 
 /** Where each test file leaves its figures; `pnpm hardening` turns them into RESULTS.md. */
 export const FIGURES_DIR = resolve(__dirname, '../../../../artifacts/hardening');
 
-export interface Figures {
-  casesTried?: number;
-  casesPassed?: number;
-  faultsTried?: number;
-  faultsSurvived?: number;
-  requestsSent?: number;
-  requestsAnswered?: number;
-  /** Anything else worth recording (throughput, memory, per-fault outcomes), shown as is. */
-  notes?: Record<string, unknown>;
-}
+export type { Figures };
 
 const SUMMED = ['casesTried', 'casesPassed', 'faultsTried', 'faultsSurvived', 'requestsSent', 'requestsAnswered'] as const;
 
