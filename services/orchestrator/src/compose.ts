@@ -1,0 +1,114 @@
+import type { LDClient } from '@launchdarkly/node-server-sdk';
+import { createMetrics, type ServiceApp } from '@webchat/http-kit';
+import { createLogger, type Logger } from '@webchat/logger';
+import { ServiceTokenSigner } from '@webchat/service-auth';
+import { SERVICE_NAME, type OrchestratorConfig } from './config';
+import { createApp } from './app';
+import { createDatabase, type Database } from './data-access/pool';
+import { createAccountRepository, type AccountRepository } from './data-access/account-repository';
+import { createConversationRepository, type ConversationRepository } from './data-access/conversation-repository';
+import { PgAccountChangeFeed } from './data-access/account-changes';
+import { CachedAccountLookup } from './data-access/account-cache';
+import { createLaunchDarklyClient } from './data-access/launchdarkly';
+import { createTokenServices } from './data-access/token-services';
+import type { AccountLookup } from './domain/accounts';
+import { LaunchDarklyFlags } from './domain/feature-flags';
+import { FingerprintGenerator } from './domain/fingerprint';
+
+/** What a test may replace; everything else is wired exactly as in production. */
+export interface OrchestratorOverrides {
+  logger?: Logger;
+  /** LaunchDarkly's TestData client, or one that never initialises (the fallback tests). */
+  ldClient?: LDClient;
+  /** Epoch seconds, for the session cap. */
+  now?: () => number;
+  /** The change feed's reconnect ceiling; tests that restart Postgres make it short. */
+  feedMaxRetryDelayMs?: number;
+}
+
+export interface Orchestrator extends ServiceApp {
+  logger: Logger;
+  db: Database;
+  accounts: AccountRepository;
+  conversations: ConversationRepository;
+  /** The account cache's change feed, when ACCOUNT_CACHE_ENABLED. */
+  feed: PgAccountChangeFeed | undefined;
+  /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
+  close(): Promise<void>;
+}
+
+/** The one composition root: start.ts and the test harness both build the orchestrator here. */
+export async function buildOrchestrator(config: OrchestratorConfig, overrides: OrchestratorOverrides = {}): Promise<Orchestrator> {
+  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics(SERVICE_NAME);
+  const storeQueries = metrics.counter('store_queries_total', 'Queries sent to Postgres');
+  const cacheLookups = metrics.counter('account_cache_lookups_total', 'Account configuration lookups by result', ['result']);
+  const db = createDatabase({
+    connectionString: config.DATABASE_URL,
+    max: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: SERVICE_NAME,
+    onError: (err) => logger.warn('idle database connection failed', { err }),
+    onQuery: () => storeQueries.inc(),
+  });
+  const repository = createAccountRepository(db);
+  let feed: PgAccountChangeFeed | undefined;
+  let accounts: AccountLookup = repository;
+  if (config.ACCOUNT_CACHE_ENABLED) {
+    feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : undefined);
+    await feed.start();
+    accounts = new CachedAccountLookup(repository, feed, {
+      maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
+      onLookup: (result) => cacheLookups.inc({ result }),
+    });
+  }
+  const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
+  const tokens = createTokenServices({
+    signer,
+    federatedAuthUrl: config.FEDERATED_AUTH_URL,
+    federatedAuthTimeoutMs: config.FEDERATED_AUTH_TIMEOUT_MS,
+    scopedAuthUrl: config.SCOPED_AUTH_URL,
+    scopedAuthTimeoutMs: config.SCOPED_AUTH_TIMEOUT_MS,
+  });
+  const ldClient = overrides.ldClient ?? createLaunchDarklyClient({ sdkKey: config.LAUNCHDARKLY_SDK_KEY, flagsFile: config.LAUNCHDARKLY_FLAGS_FILE, logger });
+  const flags = new LaunchDarklyFlags(ldClient, config.WEBCHAT_SECURITY_FALLBACK, logger);
+  // Not fatal: until LaunchDarkly answers, the configured fallback decides (default: security on).
+  if (!overrides.ldClient) {
+    ldClient.waitForInitialization({ timeout: config.LAUNCHDARKLY_INIT_TIMEOUT_SECONDS }).catch((err: unknown) => {
+      logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
+    });
+  }
+  const conversations = createConversationRepository(db);
+  const service = createApp({
+    config,
+    logger,
+    accounts,
+    metrics,
+    tokens,
+    flags,
+    fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
+    conversations,
+    readiness: {
+      store: async () => {
+        await db.ping();
+        return true;
+      },
+    },
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  return {
+    ...service,
+    logger,
+    db,
+    accounts: repository,
+    conversations,
+    feed,
+    async close() {
+      tokens.close();
+      await flags.close();
+      await feed?.close();
+      await db.close();
+    },
+  };
+}
