@@ -14,6 +14,8 @@ export interface FederatedAuthOverrides {
 
 export interface FederatedAuth extends ServiceApp {
   logger: Logger;
+  /** Its signer towards scoped-auth (the cached token is what goes over the wire). */
+  signer: ServiceTokenSigner;
   close(): Promise<void>;
 }
 
@@ -24,5 +26,5 @@ export function buildFederatedAuth(config: FederatedAuthConfig, overrides: Feder
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuth.privateKey });
   const scopedAuth = new InternalClient({ service: 'scoped-auth', baseUrl: config.scopedAuth.url, signer, timeoutMs: config.scopedAuth.timeoutMs });
   const service = createApp({ config, logger, verifier, scopedAuth, ...(overrides.now ? { now: overrides.now } : {}) });
-  return { ...service, logger, close: async () => scopedAuth.close() };
+  return { ...service, logger, signer, close: async () => scopedAuth.close() };
 }

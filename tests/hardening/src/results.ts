@@ -74,7 +74,7 @@ export function writeResults(input: ResultsInput): string {
   push(
     `# Hardening results (${input.mode} run)`,
     '',
-    'Written by `pnpm hardening` (services/hardening/src/run.ts) from the figures the test files record; do not edit by hand.',
+    'Written by `pnpm hardening` (tests/hardening/src/run.ts) from the figures the test files record; do not edit by hand.',
     '',
     `- When: ${new Date().toISOString()}, commit ${commit()}, Node ${process.version}`,
     `- Machine: ${input.machine.cpus} CPUs, load average ${input.machine.loadAverage.join(' / ')} (1/5/15 min) at the start` +

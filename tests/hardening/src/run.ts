@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@webchat/testkit';
 import { writeResults } from './results';
 
 /*
@@ -11,7 +12,6 @@ import { writeResults } from './results';
  * `--report-only` rewrites the results from the last run's figures; HARDENING_NOTE adds a note to them.
  */
 
-const REPO_ROOT = resolve(__dirname, '../../..');
 const mode = process.env.HARDENING_MODE === 'short' ? 'short' : 'full';
 const figuresDir = join(REPO_ROOT, 'artifacts', 'hardening', mode);
 
@@ -20,7 +20,7 @@ const reportOnly = process.argv.includes('--report-only');
 let run: { machine: { cpus: number; loadAverage: number[]; loadAverageAtEnd?: number[] }; durationS: number; jestExitCode: number };
 
 if (reportOnly) {
-  // Figures of a run made some other way (e.g. `jest services/hardening`) have no run.json: what is known now.
+  // Figures of a run made some other way (e.g. `jest tests/hardening`) have no run.json: what is known now.
   run = existsSync(runFile)
     ? (JSON.parse(readFileSync(runFile, 'utf8')) as typeof run)
     : { machine: { cpus: cpus().length, loadAverage: loadavg().map((n) => Math.round(n * 100) / 100) }, durationS: 0, jestExitCode: 0 };
@@ -32,7 +32,7 @@ if (reportOnly) {
   const started = Date.now();
   const jest = spawnSync(
     process.execPath,
-    [require.resolve('jest/bin/jest'), '--ci', '--runInBand', '--json', `--outputFile=${join(figuresDir, 'jest.json')}`, 'services/hardening'],
+    [require.resolve('jest/bin/jest'), '--ci', '--runInBand', '--json', `--outputFile=${join(figuresDir, 'jest.json')}`, 'tests/hardening'],
     { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, HARDENING_MODE: mode } },
   );
   // The load at the end tells whether something else shared the machine (the soak's figures assume not).
@@ -43,7 +43,7 @@ if (reportOnly) {
 const written = writeResults({
   mode,
   figuresDir,
-  out: mode === 'full' ? join(REPO_ROOT, 'services', 'hardening', 'RESULTS.md') : join(figuresDir, 'RESULTS.md'),
+  out: mode === 'full' ? join(REPO_ROOT, 'tests', 'hardening', 'RESULTS.md') : join(figuresDir, 'RESULTS.md'),
   ...run,
   ...(process.env.HARDENING_NOTE ? { note: process.env.HARDENING_NOTE } : {}),
 });

@@ -1,5 +1,5 @@
-import type { RawRequest } from '../../starship/test/support/http';
-import { browserHeaders } from '../../orchestrator/test/support/system';
+import type { RawRequest } from '@webchat/test-harness';
+import { browserHeaders } from '@webchat/test-harness';
 import { rawBody, rawExchange, send, type RawResponse } from './support/client';
 import { BAD_INPUT_CASES, type BadInputCase, type BadInputContext } from './support/bad-input-cases';
 import { recordFigures } from './support/figures';

@@ -1,5 +1,5 @@
-import { browserHeaders } from '../../orchestrator/test/support/system';
-import type { RawRequest } from '../../starship/test/support/http';
+import { browserHeaders } from '@webchat/test-harness';
+import type { RawRequest } from '@webchat/test-harness';
 import { send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';

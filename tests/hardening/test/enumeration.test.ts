@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { browserHeaders } from '../../orchestrator/test/support/system';
+import { browserHeaders } from '@webchat/test-harness';
 import { send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';

@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ErrorCode } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { startOwnCluster, type OwnCluster } from '../../orchestrator/test/support/own-cluster';
-import { captureLogs } from '../../orchestrator/test/support/system';
+import { startOwnCluster, type OwnCluster } from '@webchat/test-harness';
+import { captureLogs } from '@webchat/test-harness';
 import { expectGenuine, expectRecovery, judgeAnswers, prepareTraffic, underLoad, type FaultOutcome } from './support/fault-run';
 import { recordFigures } from './support/figures';
 import { FAKE_SDK_KEY, fakeLaunchDarkly, launchDarklyAt } from './support/launchdarkly';

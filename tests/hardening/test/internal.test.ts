@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH, federatedTokensPath } from '@webchat/contracts';
 import type { ServiceName } from '@webchat/service-auth';
-import { call } from '../../orchestrator/test/support/http';
-import type { RawRequest } from '../../starship/test/support/http';
+import { call } from '@webchat/test-harness';
+import type { RawRequest } from '@webchat/test-harness';
 import { rawExchange, send } from './support/client';
 import { recordFigures } from './support/figures';
-import { b64json, sign } from '../../scoped-auth/test/support/jose';
+import { b64json, sign } from '@webchat/test-harness';
 import { expectNoLeaks } from './support/log-check';
 import { mintedCount } from './support/services';
 import { startStack, type Stack } from './support/stack';

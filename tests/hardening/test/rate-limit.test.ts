@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { browserHeaders } from '../../orchestrator/test/support/system';
-import { DEFAULTS } from '../../starship/src/render';
+import { browserHeaders } from '@webchat/test-harness';
+import { DEFAULTS } from '@webchat/starship/src/render';
 import { send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { ErrorCode } from '@webchat/contracts';
-import { browserHeaders } from '../../orchestrator/test/support/system';
-import { encryptionKey, signingKey } from '../../scoped-auth/test/support/keys';
-import type { RawRequest } from '../../starship/test/support/http';
+import { browserHeaders } from '@webchat/test-harness';
+import { encryptionKey, signingKey } from '@webchat/test-harness';
+import type { RawRequest } from '@webchat/test-harness';
 import { send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort, startNginx, type NginxServer } from '@webchat/testkit';
-import { writeDemoSite } from '../../src/demo';
-import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig, type StarshipRenderOptions } from '../../src/render';
+import { writeDemoSite } from '@webchat/starship/src/demo';
+import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig, type StarshipRenderOptions } from '@webchat/starship/src/render';
 
 export interface EdgeUnderTest {
   port: number;

@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { federatedTokensPath, type CreateFederatedTokenRequest } from '@webchat/contracts';
 import { listen } from '@webchat/http-kit';
-import { InternalClient } from '@webchat/internal-client';
 import { createLogger, type Logger } from '@webchat/logger';
 import type { ServiceTokenSigner } from '@webchat/service-auth';
-import { createApp } from '../../src/app';
-import type { ServiceIdentities } from '../../../scoped-auth/test/support/keys';
-import { request, type HttpResult, type RequestOptions } from '../../../scoped-auth/test/support/http';
+import { buildFederatedAuth } from '@webchat/federated-auth/src/compose';
+import type { ServiceIdentities } from './keys';
+import { request, type HttpResult, type RequestOptions } from './service-http';
 
 export interface FederatedAuthUnderTest {
   url: string;
@@ -19,7 +18,7 @@ export interface FederatedAuthUnderTest {
   issue(accountSid: string, body?: CreateFederatedTokenRequest, options?: RequestOptions): Promise<HttpResult>;
 }
 
-export interface StartOptions {
+export interface FederatedAuthStartOptions {
   services: ServiceIdentities;
   scopedAuthUrl: string;
   timeoutMs?: number;
@@ -28,23 +27,27 @@ export interface StartOptions {
 }
 
 /** A real federated-auth on an ephemeral port, calling scoped-auth (or whatever listens at scopedAuthUrl) over HTTP. */
-export async function startFederatedAuth(options: StartOptions): Promise<FederatedAuthUnderTest> {
-  const signer = options.services.signer('federated-auth');
-  const scopedAuth = new InternalClient({ service: 'scoped-auth', baseUrl: options.scopedAuthUrl, signer, timeoutMs: options.timeoutMs ?? 2000 });
-  const { app, lifecycle } = createApp({
-    config: { defaultTokenTtlSeconds: options.defaultTokenTtlSeconds ?? 3600 },
-    logger: options.logger ?? createLogger({ service: 'federated-auth', level: 'error', stream: new PassThrough() }),
-    verifier: options.services.verifier('federated-auth'),
-    scopedAuth,
-  });
-  const running = await listen({ app, port: 0, lifecycle, drainTimeoutMs: 1000 });
+export async function startFederatedAuth(options: FederatedAuthStartOptions): Promise<FederatedAuthUnderTest> {
+  const federatedAuth = buildFederatedAuth(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'error',
+      contractViolations: 'fail',
+      defaultTokenTtlSeconds: options.defaultTokenTtlSeconds ?? 3600,
+      scopedAuth: { url: options.scopedAuthUrl, timeoutMs: options.timeoutMs ?? 2000 },
+      serviceAuth: { privateKey: options.services.privateKeys['federated-auth'], publicKeys: { ...options.services.publicKeys } },
+    },
+    { logger: options.logger ?? createLogger({ service: 'federated-auth', level: 'error', stream: new PassThrough() }) },
+  );
+  const running = await listen({ app: federatedAuth.app, port: 0, lifecycle: federatedAuth.lifecycle, drainTimeoutMs: 1000 });
   const orchestrator = options.services.signer('orchestrator');
   return {
     url: running.url,
-    signer,
+    signer: federatedAuth.signer,
     close: async () => {
       await running.close();
-      scopedAuth.close();
+      await federatedAuth.close();
     },
     issue: (accountSid, body, requestOptions = {}) =>
       request(`${running.url}${federatedTokensPath(accountSid)}`, {

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import jose from 'node-jose';
-import type { EncryptionKeyMaterial } from '../../src/domain/key-material';
+import type { EncryptionKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
 
 /** Helpers that play the attacker (or an auditor): they hold keys only where a test says so. */
 

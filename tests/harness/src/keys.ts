@@ -1,6 +1,6 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { SERVICE_NAMES, ServiceTokenSigner, ServiceTokenVerifier, type ServiceName } from '@webchat/service-auth';
-import type { EncryptionKeyMaterial, SigningKeyMaterial, TokenKeyMaterial } from '../../src/domain/key-material';
+import type { EncryptionKeyMaterial, SigningKeyMaterial, TokenKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
 
 export function signingKey(kid: string): SigningKeyMaterial & { privateKey: KeyObject } {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });

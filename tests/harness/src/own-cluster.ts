@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, databaseUrl, getFreePort, startPrivatePostgres } from '@webchat/testkit';
-import { migrateUp } from '../../src/data-access/migrate';
+import { migrateUp } from '@webchat/orchestrator/src/data-access/migrate';
 
 /**
  * A Postgres cluster of the test's own, migrated, that the test may stop and start again (the shared

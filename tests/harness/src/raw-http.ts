@@ -21,7 +21,7 @@ export interface RawRequest {
 }
 
 /** A raw HTTP/1.1 request to 127.0.0.1:port; never throws on an HTTP status. */
-export function request(port: number, options: RawRequest): Promise<RawResponse> {
+export function rawRequest(port: number, options: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
     const req = httpRequest(
@@ -58,4 +58,4 @@ export function request(port: number, options: RawRequest): Promise<RawResponse>
 }
 
 export const postJson = (port: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  request(port, { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  rawRequest(port, { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });

@@ -3,25 +3,13 @@ import { PassThrough } from 'node:stream';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH, type GenerateScopedTokenRequest } from '@webchat/contracts';
 import { listen } from '@webchat/http-kit';
 import { createLogger, type Logger } from '@webchat/logger';
-import { createApp } from '../../src/app';
-import { createTokenKeys } from '../../src/domain/keys';
-import type { TokenKeyMaterial } from '../../src/domain/key-material';
-import type { TokenSettings } from '../../src/domain/token-service';
+import { buildScopedAuth } from '@webchat/scoped-auth/src/compose';
+import type { TokenKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
+import type { TokenSettings } from '@webchat/scoped-auth/src/domain/token-service';
 import { keyMaterial, type ServiceIdentities } from './keys';
-import { post, type HttpResult } from './http';
+import { post, type HttpResult } from './service-http';
 
 export const TEST_TOKEN_SETTINGS: TokenSettings = { issuer: 'urn:webchat:scoped-auth', audience: 'urn:webchat:guest', clockToleranceSeconds: 5 };
-
-/** A logger whose JSON lines a test can read back. */
-export function captureLogger(service: string): { logger: Logger; lines: () => string[] } {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  return {
-    logger: createLogger({ service, level: 'debug', stream }),
-    lines: () => chunks.join('').split('\n').filter(Boolean),
-  };
-}
 
 export interface ScopedAuthUnderTest {
   url: string;
@@ -33,7 +21,7 @@ export interface ScopedAuthUnderTest {
   validate(token: string, fingerprint?: string, extra?: Record<string, unknown>): Promise<HttpResult>;
 }
 
-export interface StartOptions {
+export interface ScopedAuthStartOptions {
   services: ServiceIdentities;
   material?: TokenKeyMaterial;
   settings?: Partial<TokenSettings>;
@@ -43,15 +31,23 @@ export interface StartOptions {
 }
 
 /** A real scoped-auth on an ephemeral port. */
-export async function startScopedAuth(options: StartOptions): Promise<ScopedAuthUnderTest> {
+export async function startScopedAuth(options: ScopedAuthStartOptions): Promise<ScopedAuthUnderTest> {
   const material = options.material ?? keyMaterial();
-  const { app, lifecycle } = createApp({
-    config: { token: { ...TEST_TOKEN_SETTINGS, ...options.settings } },
-    logger: options.logger ?? createLogger({ service: 'scoped-auth', level: 'error', stream: new PassThrough() }),
-    keys: await createTokenKeys(material),
-    verifier: options.services.verifier('scoped-auth'),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const { app, lifecycle } = await buildScopedAuth(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'error',
+      contractViolations: 'fail',
+      token: { ...TEST_TOKEN_SETTINGS, ...options.settings },
+      keys: material,
+      serviceAuth: { publicKeys: { ...options.services.publicKeys } },
+    },
+    {
+      logger: options.logger ?? createLogger({ service: 'scoped-auth', level: 'error', stream: new PassThrough() }),
+      ...(options.now ? { now: options.now } : {}),
+    },
+  );
   const running = await listen({ app, port: 0, lifecycle, drainTimeoutMs: 1000 });
   const federated = options.services.signer('federated-auth');
   const orchestrator = options.services.signer('orchestrator');

@@ -1,30 +1,19 @@
-import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { integrations, init, type LDClient } from '@launchdarkly/node-server-sdk';
-import { InternalClient } from '@webchat/internal-client';
 import { listen, type RunningServer } from '@webchat/http-kit';
-import { createLogger, type Logger } from '@webchat/logger';
 import { createTestDatabase } from '@webchat/testkit';
-import { createApp as createFederatedApp } from '../../../federated-auth/src/app';
-import { startScopedAuth, type ScopedAuthUnderTest } from '../../../scoped-auth/test/support/scoped-auth';
-import { ServiceIdentities } from '../../../scoped-auth/test/support/keys';
-import { createApp } from '../../src/app';
-import { createDatabase, type Database } from '../../src/data-access/pool';
-import { createAccountRepository, type AccountRepository } from '../../src/data-access/account-repository';
-import { createConversationRepository, type ConversationRepository } from '../../src/data-access/conversation-repository';
-import { PgAccountChangeFeed } from '../../src/data-access/account-changes';
-import { CachedAccountLookup } from '../../src/data-access/account-cache';
-import { createTokenServices } from '../../src/data-access/token-services';
-import { LaunchDarklyFlags, WEBCHAT_SECURITY_FLAG } from '../../src/domain/feature-flags';
-import { FingerprintGenerator, type FingerprintSensitivity } from '../../src/domain/fingerprint';
-
-/** A logger whose JSON lines a test can read back. */
-export function captureLogs(service: string): { logger: Logger; lines: () => string[] } {
-  const stream = new PassThrough();
-  const chunks: string[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  return { logger: createLogger({ service, level: 'debug', stream }), lines: () => chunks.join('').split('\n').filter(Boolean) };
-}
+import { buildOrchestrator } from '@webchat/orchestrator/src/compose';
+import { orchestratorEnv } from '@webchat/orchestrator/src/config';
+import type { Database } from '@webchat/orchestrator/src/data-access/pool';
+import type { AccountRepository } from '@webchat/orchestrator/src/data-access/account-repository';
+import type { ConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
+import type { PgAccountChangeFeed } from '@webchat/orchestrator/src/data-access/account-changes';
+import { WEBCHAT_SECURITY_FLAG } from '@webchat/orchestrator/src/domain/feature-flags';
+import type { FingerprintSensitivity } from '@webchat/orchestrator/src/domain/fingerprint';
+import { startFederatedAuth } from './federated-auth';
+import { ServiceIdentities } from './keys';
+import { captureLogs } from './logs';
+import { startScopedAuth, type ScopedAuthUnderTest } from './scoped-auth';
 
 export interface SystemOptions {
   /** Where the orchestrator sends mint calls; default the real federated-auth started here. */
@@ -77,11 +66,6 @@ export interface SystemUnderTest {
  */
 export async function startSystem(options: SystemOptions = {}): Promise<SystemUnderTest> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : await createTestDatabase();
-  const db = createDatabase({ connectionString: database.url, max: 5, connectTimeoutMs: 1000, statementTimeoutMs: 2000 });
-  const accounts = createAccountRepository(db);
-  const feed = options.accountCache ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200 }) : undefined;
-  await feed?.start();
-  const conversations = createConversationRepository(db);
   const identities = new ServiceIdentities();
   const logs = { orchestrator: captureLogs('orchestrator'), federated: captureLogs('federated-auth'), scoped: captureLogs('scoped-auth') };
 
@@ -90,46 +74,46 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     logger: logs.scoped.logger,
     ...(options.scopedAuthNow ? { now: options.scopedAuthNow } : {}),
   });
-  const scopedClient = new InternalClient({ service: 'scoped-auth', baseUrl: scopedAuth.url, signer: identities.signer('federated-auth'), timeoutMs: 2000 });
-  const federatedApp = createFederatedApp({
-    config: { defaultTokenTtlSeconds: 3600 },
-    logger: logs.federated.logger,
-    verifier: identities.verifier('federated-auth'),
-    scopedAuth: scopedClient,
-  });
-  const federated: RunningServer = await listen({ app: federatedApp.app, port: 0, lifecycle: federatedApp.lifecycle, drainTimeoutMs: 1000 });
+  const federated = await startFederatedAuth({ services: identities, scopedAuthUrl: scopedAuth.url, logger: logs.federated.logger });
 
   const td = new integrations.TestData();
   td.update(td.flag(WEBCHAT_SECURITY_FLAG).booleanFlag().variationForAll(false));
   const ldClient = options.ldClient ?? init('test-sdk-key', { updateProcessor: td.getFactory(), sendEvents: false, diagnosticOptOut: true });
   if (!options.ldClient) await ldClient.waitForInitialization({ timeout: 5 });
-  const tokens = createTokenServices({
-    signer: identities.signer('orchestrator'),
-    federatedAuthUrl: options.federatedAuthUrl ?? federated.url,
-    federatedAuthTimeoutMs: options.federatedAuthTimeoutMs ?? 2000,
-    scopedAuthUrl: scopedAuth.url,
-    scopedAuthTimeoutMs: 2000,
-  });
-  const flags = new LaunchDarklyFlags(ldClient, options.fallback ?? true, logs.orchestrator.logger);
-  const orchestratorApp = createApp({
-    config: {
-      BODY_LIMIT_BYTES: 32 * 1024,
-      CORS_MAX_AGE_SECONDS: 600,
-      SESSION_MAX_AGE_SECONDS: options.sessionMaxAgeSeconds ?? 86_400,
-      TRUST_PROXY_HOPS: 1,
-      GUEST_MESSAGE_LIMIT: options.guestMessageLimit?.messages ?? 30,
-      GUEST_MESSAGE_WINDOW_SECONDS: options.guestMessageLimit?.windowSeconds ?? 60,
-    },
+  // Production's defaults for everything the test does not name (the schema fills them in).
+  const config = {
+    ...orchestratorEnv.parse({
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      DB_POOL_MAX: '5',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+      FEDERATED_AUTH_URL: options.federatedAuthUrl ?? federated.url,
+      FEDERATED_AUTH_TIMEOUT_MS: String(options.federatedAuthTimeoutMs ?? 2000),
+      SCOPED_AUTH_URL: scopedAuth.url,
+      WEBCHAT_SECURITY_FALLBACK: String(options.fallback ?? true),
+      FINGERPRINT_SECRET: randomBytes(32).toString('base64url'),
+      SESSION_MAX_AGE_SECONDS: String(options.sessionMaxAgeSeconds ?? 86_400),
+      ACCOUNT_CACHE_ENABLED: String(options.accountCache ?? false),
+      GUEST_MESSAGE_LIMIT: String(options.guestMessageLimit?.messages ?? 30),
+      GUEST_MESSAGE_WINDOW_SECONDS: String(options.guestMessageLimit?.windowSeconds ?? 60),
+      SERVICE_AUTH_PRIVATE_KEY: 'given as a key object below',
+    }),
+    serviceAuthPrivateKey: identities.privateKeys.orchestrator,
+    contractViolations: 'fail' as const,
+  };
+  const orchestratorService = await buildOrchestrator(config, {
     logger: logs.orchestrator.logger,
-    accounts: feed ? new CachedAccountLookup(accounts, feed) : accounts,
-    tokens,
-    flags,
-    fingerprints: new FingerprintGenerator(randomBytes(32).toString('base64url')),
-    conversations,
-    readiness: { store: async () => (await db.ping(), true) },
+    ldClient,
+    feedMaxRetryDelayMs: 200,
     ...(options.now ? { now: options.now } : {}),
   });
-  const orchestrator = await listen({ app: orchestratorApp.app, port: 0, lifecycle: orchestratorApp.lifecycle, drainTimeoutMs: 1000 });
+  const orchestrator: RunningServer = await listen({
+    app: orchestratorService.app,
+    port: 0,
+    lifecycle: orchestratorService.lifecycle,
+    drainTimeoutMs: 1000,
+  });
+  const { db, accounts, conversations, feed } = orchestratorService;
 
   return {
     orchestratorUrl: orchestrator.url,
@@ -165,13 +149,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     },
     async stop() {
       await orchestrator.close();
+      await orchestratorService.close();
       await federated.close();
       await scopedAuth.close();
-      tokens.close();
-      scopedClient.close();
-      ldClient.close();
-      await feed?.close();
-      await db.close();
       await database.drop();
     },
   };

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@webchat/contracts';
-import type { RawRequest } from '../../../starship/test/support/http';
+import type { RawRequest } from '@webchat/test-harness';
 import { CHANNELS, REFRESH, TOKEN } from './stack';
 
 export interface BadInputContext {

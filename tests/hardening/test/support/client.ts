@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { request, type RawRequest, type RawResponse } from '../../../starship/test/support/http';
+import { rawRequest, type RawRequest, type RawResponse } from '@webchat/test-harness';
 
 /** A raw response with how long it took, or how the exchange failed (no response at all). */
 export type Exchange =
@@ -10,7 +10,7 @@ export type Exchange =
 export async function exchange(port: number, options: RawRequest): Promise<Exchange> {
   const started = performance.now();
   try {
-    const response = await request(port, options);
+    const response = await rawRequest(port, options);
     return { ok: true, response, ms: performance.now() - started };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error), ms: performance.now() - started };

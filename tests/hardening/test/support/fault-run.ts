@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SCOPED_AUTH_VALIDATE_PATH, type ErrorCode } from '@webchat/contracts';
-import { browserHeaders } from '../../../orchestrator/test/support/system';
-import { call } from '../../../orchestrator/test/support/http';
-import type { RawRequest } from '../../../starship/test/support/http';
+import { browserHeaders } from '@webchat/test-harness';
+import { call } from '@webchat/test-harness';
+import type { RawRequest } from '@webchat/test-harness';
 import { send } from './client';
 import { runLoad, tally, type LoadRequest, type LoadResult } from './load';
 import { ANSWER_DEADLINE_MS, settings } from './mode';

@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@webchat/testkit';
 import type { Figures } from '../../src/results';
 import { MODE } from './mode';
 
 /** Where each test file leaves its figures; `pnpm hardening` turns them into RESULTS.md. */
-export const FIGURES_DIR = resolve(__dirname, '../../../../artifacts/hardening');
+export const FIGURES_DIR = join(REPO_ROOT, 'artifacts', 'hardening');
 
 export type { Figures };
 

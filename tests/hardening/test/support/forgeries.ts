@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { ErrorCode } from '@webchat/contracts';
-import type { TokenKeyMaterial } from '../../../scoped-auth/src/domain/key-material';
-import { b64json, encrypt, flipChar, sign } from '../../../scoped-auth/test/support/jose';
-import { encryptionKey, signingKey } from '../../../scoped-auth/test/support/keys';
-import { guestClaims, nowSeconds } from '../../../scoped-auth/test/support/scoped-auth';
+import type { TokenKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
+import { b64json, encrypt, flipChar, sign } from '@webchat/test-harness';
+import { encryptionKey, signingKey } from '@webchat/test-harness';
+import { guestClaims, nowSeconds } from '@webchat/test-harness';
 
 export interface Forgery {
   name: string;

@@ -1,17 +1,12 @@
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Logger } from '@webchat/logger';
-import { ldLogger } from '../../../orchestrator/src/data-access/launchdarkly';
-import { WEBCHAT_SECURITY_FLAG } from '../../../orchestrator/src/domain/feature-flags';
-import type { SystemOptions } from '../../../orchestrator/test/support/system';
+import { ldLogger } from '@webchat/orchestrator/src/data-access/launchdarkly';
+import { WEBCHAT_SECURITY_FLAG } from '@webchat/orchestrator/src/domain/feature-flags';
+import { init } from '@launchdarkly/node-server-sdk';
+import type { SystemOptions } from '@webchat/test-harness';
 
 type LDClient = NonNullable<SystemOptions['ldClient']>;
 
-/** The orchestrator's own copy of the SDK (not a dependency of this package), exactly as it runs. */
-const { init } = createRequire(join(__dirname, '../../../orchestrator/package.json'))('@launchdarkly/node-server-sdk') as {
-  init(sdkKey: string, options: Record<string, unknown>): LDClient;
-};
 
 export const FAKE_SDK_KEY = 'sdk-hardening-0000-not-a-real-key-0000';
 

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { RawRequest } from '../../../starship/test/support/http';
+import type { RawRequest } from '@webchat/test-harness';
 import { exchange } from './client';
 import { ANSWER_DEADLINE_MS } from './mode';
 import { problemCode } from './problems';

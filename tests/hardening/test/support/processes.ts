@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateServiceKeyPair, privateKeyFile, publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
-import { isProcessAlive, waitForHttp } from '@webchat/testkit';
-import { generateEncryptionSecret, generateSigningKeyPem } from '../../../scoped-auth/src/domain/key-material';
+import { REPO_ROOT, isProcessAlive, waitForHttp } from '@webchat/testkit';
+import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
 
-const SERVICES_DIR = path.resolve(__dirname, '../../..');
+const SERVICES_DIR = path.join(REPO_ROOT, 'services');
 
 export interface ServiceProcessHandle {
   name: string;

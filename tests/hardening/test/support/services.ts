@@ -1,10 +1,10 @@
 import { InternalClient } from '@webchat/internal-client';
-import { createApp as createFederatedApp } from '../../../federated-auth/src/app';
-import { createApp as createScopedApp } from '../../../scoped-auth/src/app';
-import { createTokenKeys } from '../../../scoped-auth/src/domain/keys';
-import type { TokenKeyMaterial } from '../../../scoped-auth/src/domain/key-material';
-import { TEST_TOKEN_SETTINGS } from '../../../scoped-auth/test/support/scoped-auth';
-import { captureLogs, type SystemUnderTest } from '../../../orchestrator/test/support/system';
+import { createApp as createFederatedApp } from '@webchat/federated-auth/src/app';
+import { createApp as createScopedApp } from '@webchat/scoped-auth/src/app';
+import { createTokenKeys } from '@webchat/scoped-auth/src/domain/keys';
+import type { TokenKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
+import { TEST_TOKEN_SETTINGS } from '@webchat/test-harness';
+import { captureLogs, type SystemUnderTest } from '@webchat/test-harness';
 import { SwitchableHost } from './host';
 
 /** Minted tokens as scoped-auth logs them (one "token minted" line each), over every instance so far. */

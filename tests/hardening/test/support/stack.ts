@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WEB_CHANNELS_PATH } from '@webchat/contracts';
-import { browserHeaders, startSystem, type SystemOptions, type SystemUnderTest } from '../../../orchestrator/test/support/system';
-import { startEdge, type EdgeOptions, type EdgeUnderTest } from '../../../starship/test/support/edge';
+import { browserHeaders, startSystem, type SystemOptions, type SystemUnderTest } from '@webchat/test-harness';
+import { startEdge, type EdgeOptions, type EdgeUnderTest } from '@webchat/test-harness';
 import { send } from './client';
 import { SecretWatch, watchSignals, type LogLine } from './leaks';
 

@@ -1,7 +1,7 @@
-import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID } from '../../scoped-auth/test/support/scoped-auth';
-import type { RequestOptions } from '../../scoped-auth/test/support/http';
-import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID } from '@webchat/test-harness';
+import type { RequestOptions } from '@webchat/test-harness';
+import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 interface Case {
   name: string;

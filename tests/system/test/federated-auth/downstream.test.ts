@@ -1,8 +1,8 @@
 import { getFreePort } from '@webchat/testkit';
-import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
-import type { HttpResult } from '../../scoped-auth/test/support/http';
-import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import type { HttpResult } from '@webchat/test-harness';
+import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 const TIMEOUT_MS = 300;
 
@@ -107,10 +107,10 @@ describe('federated-auth when scoped-auth misbehaves: a mapped problem, never a 
     const fas = await federatedIn(`http://127.0.0.1:${port}`);
     expectProblem(await fas.issue(ACCOUNT_SID, {}), 503, 'upstream_unavailable');
     // Bring a real scoped-auth up on that very port.
-    const { createApp } = await import('../../scoped-auth/src/app');
-    const { createTokenKeys } = await import('../../scoped-auth/src/domain/keys');
-    const { keyMaterial } = await import('../../scoped-auth/test/support/keys');
-    const { TEST_TOKEN_SETTINGS } = await import('../../scoped-auth/test/support/scoped-auth');
+    const { createApp } = await import('@webchat/scoped-auth/src/app');
+    const { createTokenKeys } = await import('@webchat/scoped-auth/src/domain/keys');
+    const { keyMaterial } = await import('@webchat/test-harness');
+    const { TEST_TOKEN_SETTINGS } = await import('@webchat/test-harness');
     const { listen } = await import('@webchat/http-kit');
     const { createLogger } = await import('@webchat/logger');
     const { PassThrough } = await import('node:stream');

@@ -1,15 +1,15 @@
-import { ServiceIdentities, encryptionKey, keyMaterial, signingKey } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID, captureLogger, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
-import { flipChar } from '../../scoped-auth/test/support/jose';
-import { request } from '../../scoped-auth/test/support/http';
-import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
+import { ServiceIdentities, encryptionKey, keyMaterial, signingKey } from '@webchat/test-harness';
+import { ACCOUNT_SID, captureLogs, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { flipChar } from '@webchat/test-harness';
+import { request } from '@webchat/test-harness';
+import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 const FINGERPRINT = 'fp-raw-value-that-must-not-be-logged-5f1c';
 
 describe('logs of both services', () => {
   const services = new ServiceIdentities();
-  const scopedLogs = captureLogger('scoped-auth');
-  const federatedLogs = captureLogger('federated-auth');
+  const scopedLogs = captureLogs('scoped-auth');
+  const federatedLogs = captureLogs('federated-auth');
   const sig = signingKey('sig-1');
   const enc = encryptionKey('enc-1');
   const secrets: string[] = [FINGERPRINT];

@@ -1,9 +1,9 @@
 import { getFreePort } from '@webchat/testkit';
-import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
 import { OpenApiChecker } from '@webchat/testkit';
-import type { HttpResult } from '../../scoped-auth/test/support/http';
-import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
+import type { HttpResult } from '@webchat/test-harness';
+import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 const TOKENS = '/v1/Accounts/{accountSid}/Tokens';
 

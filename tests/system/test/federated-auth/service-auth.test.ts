@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { federatedTokensPath } from '@webchat/contracts';
-import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
-import { request } from '../../scoped-auth/test/support/http';
-import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from './support/federated-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { request } from '@webchat/test-harness';
+import { startFakeUpstream, startFederatedAuth, type FakeUpstream, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 describe('federated-auth service-to-service auth', () => {
   const services = new ServiceIdentities();

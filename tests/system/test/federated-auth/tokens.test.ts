@@ -1,16 +1,16 @@
 import { federatedTokensPath } from '@webchat/contracts';
-import { ServiceIdentities } from '../../scoped-auth/test/support/keys';
-import { ACCOUNT_SID, ADDRESS_SID, captureLogger, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '../../scoped-auth/test/support/scoped-auth';
-import { decrypt, payloadOf, unb64json } from '../../scoped-auth/test/support/jose';
-import { request } from '../../scoped-auth/test/support/http';
-import { startFederatedAuth, type FederatedAuthUnderTest } from './support/federated-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, ADDRESS_SID, captureLogs, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { decrypt, payloadOf, unb64json } from '@webchat/test-harness';
+import { request } from '@webchat/test-harness';
+import { startFederatedAuth, type FederatedAuthUnderTest } from '@webchat/test-harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const FINGERPRINT = 'hmac-of-this-browser-signals';
 
 describe('federated-auth tokens, with a real scoped-auth behind it', () => {
   const services = new ServiceIdentities();
-  const scopedLogs = captureLogger('scoped-auth');
+  const scopedLogs = captureLogs('scoped-auth');
   let sas: ScopedAuthUnderTest;
   let fas: FederatedAuthUnderTest;
 

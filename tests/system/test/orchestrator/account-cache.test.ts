@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { getFreePort, waitForHttp } from '@webchat/testkit';
+import { REPO_ROOT, getFreePort, waitForHttp } from '@webchat/testkit';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
-import { startOwnCluster } from './support/own-cluster';
-import { runCli } from '../src/cli/webchat-admin';
-import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
-import { call } from './support/http';
+import { startOwnCluster } from '@webchat/test-harness';
+import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { call } from '@webchat/test-harness';
+
+/** The second process runs the orchestrator's real start.ts, from its own package. */
+const ORCHESTRATOR_DIR = path.join(REPO_ROOT, 'services', 'orchestrator');
 
 const mintAt = (baseUrl: string, deploymentKey: string) => call(`${baseUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
 
@@ -59,8 +62,8 @@ describe('account configuration cache', () => {
 /** A real orchestrator process (tsx src/start.ts) wired to the test system's token services and database. */
 async function startOrchestratorProcess(system: SystemUnderTest, dbUrl: string, keysDir: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await getFreePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/start.ts')], {
-    cwd: path.join(__dirname, '..'),
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ORCHESTRATOR_DIR, 'src/start.ts')], {
+    cwd: ORCHESTRATOR_DIR,
     env: {
       ...process.env,
       NODE_ENV: 'development',

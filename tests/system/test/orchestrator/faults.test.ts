@@ -2,12 +2,12 @@ import http from 'node:http';
 import { init } from '@launchdarkly/node-server-sdk';
 import { createLogger } from '@webchat/logger';
 import { PassThrough } from 'node:stream';
-import { ldLogger } from '../src/data-access/launchdarkly';
+import { ldLogger } from '@webchat/orchestrator/src/data-access/launchdarkly';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { startOwnCluster } from './support/own-cluster';
-import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
-import { call } from './support/http';
+import { startOwnCluster } from '@webchat/test-harness';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { call } from '@webchat/test-harness';
 
 const mint = (system: SystemUnderTest, deploymentKey: string) =>
   call(`${system.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: { ...browserHeaders(), origin: 'https://shop.example.com' } });

@@ -1,7 +1,7 @@
 import { WEB_CHANNELS_PATH, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
 import { OpenApiChecker } from '@webchat/testkit';
-import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
-import { call, type Reply } from './support/http';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { call, type Reply } from '@webchat/test-harness';
 
 let system: SystemUnderTest;
 let openapi: OpenApiChecker;

@@ -1,6 +1,6 @@
 import { WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
-import { call } from './support/http';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { call } from '@webchat/test-harness';
 
 // The orchestrator's clock, moved forward to age a session without waiting (scoped-auth keeps real time).
 let offsetSeconds = 0;

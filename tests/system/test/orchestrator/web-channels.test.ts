@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Message, MessageList, WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH, WebChannel, WebChannelWithMessages } from '@webchat/contracts';
-import { DEFAULT_WELCOME_MESSAGE } from '../src/domain/web-channels';
-import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
-import { call, type Reply } from './support/http';
+import { DEFAULT_WELCOME_MESSAGE } from '@webchat/orchestrator/src/domain/web-channels';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { call, type Reply } from '@webchat/test-harness';
 
 // scoped-auth's clock: moved forward to make a token expire without waiting for it.
 let clockOffsetSeconds = 0;

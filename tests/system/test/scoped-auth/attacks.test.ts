@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import jose from 'node-jose';
-import { ServiceIdentities, encryptionKey, signingKey } from './support/keys';
-import { ACCOUNT_SID, captureLogger, guestClaims, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { b64json, decrypt, encrypt, flipChar, payloadOf, sign, unb64json } from './support/jose';
+import { ServiceIdentities, encryptionKey, signingKey } from '@webchat/test-harness';
+import { ACCOUNT_SID, captureLogs, guestClaims, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { b64json, decrypt, encrypt, flipChar, payloadOf, sign, unb64json } from '@webchat/test-harness';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
 
@@ -11,7 +11,7 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
   const services = new ServiceIdentities();
   const sig = signingKey('sig-1');
   const enc = encryptionKey('enc-1');
-  const logs = captureLogger('scoped-auth');
+  const logs = captureLogs('scoped-auth');
   let sas: ScopedAuthUnderTest;
 
   const claims = (overrides: Record<string, unknown> = {}) => guestClaims(ACCOUNT_SID, overrides);

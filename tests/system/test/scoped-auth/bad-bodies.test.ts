@@ -1,7 +1,7 @@
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH } from '@webchat/contracts';
-import { ServiceIdentities } from './support/keys';
-import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { request, type RequestOptions } from './support/http';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { request, type RequestOptions } from '@webchat/test-harness';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
 const valid = { accountSid: ACCOUNT_SID, grants };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ServiceIdentities } from './support/keys';
-import { ACCOUNT_SID, ADDRESS_SID, TEST_TOKEN_SETTINGS, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { decrypt, payloadOf, unb64json } from './support/jose';
-import { request } from './support/http';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, ADDRESS_SID, TEST_TOKEN_SETTINGS, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { decrypt, payloadOf, unb64json } from '@webchat/test-harness';
+import { request } from '@webchat/test-harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID, addressSid: ADDRESS_SID } };

@@ -1,7 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
-import { JweEncrypter } from '../src/domain/jwe';
-import type { EncryptionKeyMaterial } from '../src/domain/key-material';
-import { decrypt, encrypt, flipChar, unb64json } from './support/jose';
+import { JweEncrypter } from '@webchat/scoped-auth/src/domain/jwe';
+import type { EncryptionKeyMaterial } from '@webchat/scoped-auth/src/domain/key-material';
+import { decrypt, encrypt, flipChar, unb64json } from '@webchat/test-harness';
 
 const material = (kid = 'enc-1'): EncryptionKeyMaterial => ({ kid, secret: randomBytes(32) });
 const encrypterFor = (key: EncryptionKeyMaterial) => new JweEncrypter(key.kid, createSecretKey(key.secret));

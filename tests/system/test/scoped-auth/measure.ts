@@ -1,15 +1,15 @@
 /**
  * Rough throughput of minting and validating, printed, never asserted:
- *   pnpm exec tsx services/scoped-auth/test/measure.ts
+ *   pnpm exec tsx tests/system/test/scoped-auth/measure.ts
  * Single process, one core; domain level (no HTTP), then end to end over HTTP with 16 callers in flight
  * (the callers share the process, so HTTP figures understate what a pod would do).
  */
 import http from 'node:http';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH } from '@webchat/contracts';
-import { createTokenKeys } from '../src/domain/keys';
-import { TokenService, type MintInput } from '../src/domain/token-service';
-import { ServiceIdentities, keyMaterial } from './support/keys';
-import { ACCOUNT_SID, TEST_TOKEN_SETTINGS, startScopedAuth } from './support/scoped-auth';
+import { createTokenKeys } from '@webchat/scoped-auth/src/domain/keys';
+import { TokenService, type MintInput } from '@webchat/scoped-auth/src/domain/token-service';
+import { ServiceIdentities, keyMaterial } from '@webchat/test-harness';
+import { ACCOUNT_SID, TEST_TOKEN_SETTINGS, startScopedAuth } from '@webchat/test-harness';
 
 const SECONDS = Number(process.env.MEASURE_SECONDS ?? 2);
 

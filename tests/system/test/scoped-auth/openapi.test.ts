@@ -1,7 +1,7 @@
-import { ServiceIdentities } from './support/keys';
-import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
 import { OpenApiChecker } from '@webchat/testkit';
-import { request, type HttpResult } from './support/http';
+import { request, type HttpResult } from '@webchat/test-harness';
 
 const GENERATE = '/v1/ScopedAuthTokens/generate/internal';
 const VALIDATE = '/v1/ScopedAuthTokens/validate/internal';

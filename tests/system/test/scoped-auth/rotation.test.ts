@@ -1,6 +1,6 @@
-import { ServiceIdentities, encryptionKey, keyMaterial, signingKey } from './support/keys';
-import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { unb64json, decrypt } from './support/jose';
+import { ServiceIdentities, encryptionKey, keyMaterial, signingKey } from '@webchat/test-harness';
+import { ACCOUNT_SID, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { unb64json, decrypt } from '@webchat/test-harness';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
 

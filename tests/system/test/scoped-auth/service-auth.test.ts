@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH } from '@webchat/contracts';
-import { ServiceIdentities } from './support/keys';
-import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
-import { post, request } from './support/http';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
+import { post, request } from '@webchat/test-harness';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
 

@@ -1,5 +1,5 @@
-import { ServiceIdentities } from './support/keys';
-import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from './support/scoped-auth';
+import { ServiceIdentities } from '@webchat/test-harness';
+import { ACCOUNT_SID, nowSeconds, startScopedAuth, type ScopedAuthUnderTest } from '@webchat/test-harness';
 
 const grants = { webchat: { role: 'guest', accountSid: ACCOUNT_SID } };
 const FINGERPRINT = 'fp-of-this-browser';

@@ -1,7 +1,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { getFreePort } from '@webchat/testkit';
-import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
-import { startEdge, type EdgeUnderTest } from './support/edge';
+import { startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { startEdge, type EdgeUnderTest } from '@webchat/test-harness';
 
 /*
  * The demo page in a real browser, through real nginx and the real services: the CORS story of the

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Problem } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { startEdge, waitForLogLine, type EdgeUnderTest } from './support/edge';
-import { postJson, request, type RawResponse } from './support/http';
-import { defaultHandler, startTinyUpstream, type TinyUpstream } from './support/upstream';
+import { startEdge, waitForLogLine, type EdgeUnderTest } from '@webchat/test-harness';
+import { postJson, rawRequest, type RawResponse } from '@webchat/test-harness';
+import { defaultHandler, startTinyUpstream, type TinyUpstream } from '@webchat/test-harness';
 
 /*
  * Starship's own behaviour, with real nginx in front of a small recording upstream: what it forwards,
@@ -53,7 +53,7 @@ describe('Starship in front of a recording upstream', () => {
   });
 
   it('answers /healthz itself, as JSON, without a version in Server', async () => {
-    const response = await request(edge.port, { path: '/healthz' });
+    const response = await rawRequest(edge.port, { path: '/healthz' });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/json');
     expect(response.json()).toEqual({ status: 'ok', service: 'starship' });
@@ -74,8 +74,8 @@ describe('Starship in front of a recording upstream', () => {
   });
 
   it('proxies /v2/WebChannels and below, and keeps upstream connections alive between requests', async () => {
-    await request(edge.port, { method: 'POST', path: '/v2/WebChannels', headers: { authorization: 'Bearer t' } });
-    await request(edge.port, { path: `/v2/WebChannels/CH${'0'.repeat(32)}/Messages?after=1` });
+    await rawRequest(edge.port, { method: 'POST', path: '/v2/WebChannels', headers: { authorization: 'Bearer t' } });
+    await rawRequest(edge.port, { path: `/v2/WebChannels/CH${'0'.repeat(32)}/Messages?after=1` });
     expect(upstream.seen.map((seen) => seen.url)).toEqual(['/v2/WebChannels', `/v2/WebChannels/CH${'0'.repeat(32)}/Messages?after=1`]);
     expect(upstream.seen[0]?.headers.authorization).toBe('Bearer t');
     expect(upstream.seen[1]?.remotePort).toBe(upstream.seen[0]?.remotePort);
@@ -122,7 +122,7 @@ describe('Starship in front of a recording upstream', () => {
         res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
         res.end();
       });
-      const response = await request(edge.port, {
+      const response = await rawRequest(edge.port, {
         method: 'OPTIONS',
         path: TOKEN,
         headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
@@ -173,7 +173,7 @@ describe('Starship in front of a recording upstream', () => {
       ['GET', '/metrics'],
       ['GET', '/openapi.json'],
     ])('%s %s is a 404 problem and never reaches the upstream', async (method, path) => {
-      const response = await request(edge.port, { method, path, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      const response = await rawRequest(edge.port, { method, path, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
       const problem = expectProblem(response, 404, 'not_found');
       expect(problem.type).toBe('https://docs.webchat.example/problems/not_found');
       expect(response.all('access-control-allow-origin')).toEqual(['*']);
@@ -182,31 +182,31 @@ describe('Starship in front of a recording upstream', () => {
   });
 
   it('when an encoded path climbs above the root, then 400 invalid_request and the upstream sees nothing', async () => {
-    const response = await request(edge.port, { method: 'POST', path: '/v2/WebChannels/..%2F..%2F..%2Fv1/ScopedAuthTokens/generate/internal', body: '{}' });
+    const response = await rawRequest(edge.port, { method: 'POST', path: '/v2/WebChannels/..%2F..%2F..%2Fv1/ScopedAuthTokens/generate/internal', body: '{}' });
     expectProblem(response, 400, 'invalid_request');
     expect(upstream.seen).toHaveLength(0);
   });
 
   describe("nginx's own errors are problem+json with * and the request id", () => {
     it('when the body is over 32 KiB, then 413 before the upstream sees it; exactly 32 KiB passes', async () => {
-      const over = await request(edge.port, { method: 'POST', path: TOKEN, body: 'x'.repeat(32 * 1024 + 1), headers: { 'content-type': 'application/json', 'x-request-id': 'too-big-0001' } });
+      const over = await rawRequest(edge.port, { method: 'POST', path: TOKEN, body: 'x'.repeat(32 * 1024 + 1), headers: { 'content-type': 'application/json', 'x-request-id': 'too-big-0001' } });
       const problem = expectProblem(over, 413, 'payload_too_large');
       expect(problem.requestId).toBe('too-big-0001');
       expect(over.all('access-control-allow-origin')).toEqual(['*']);
       expect(upstream.seen).toHaveLength(0);
 
-      const exact = await request(edge.port, { method: 'POST', path: TOKEN, body: 'x'.repeat(32 * 1024), headers: { 'content-type': 'application/json' } });
+      const exact = await rawRequest(edge.port, { method: 'POST', path: TOKEN, body: 'x'.repeat(32 * 1024), headers: { 'content-type': 'application/json' } });
       expect(exact.status).toBe(200);
       expect(upstream.seen[0]?.body).toHaveLength(32 * 1024);
     });
 
     it('when a header or the URI is larger than nginx buffers, then 431 / 414 problem+json, not an HTML page', async () => {
-      const bigHeader = await request(edge.port, { method: 'POST', path: TOKEN, body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${'a'.repeat(9 * 1024)}` } });
+      const bigHeader = await rawRequest(edge.port, { method: 'POST', path: TOKEN, body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${'a'.repeat(9 * 1024)}` } });
       expectProblem(bigHeader, 431, 'request_headers_too_large');
       expect(bigHeader.all('access-control-allow-origin')).toEqual(['*']);
-      const bigCookie = await request(edge.port, { path: '/healthz', headers: { cookie: `c=${'x'.repeat(20 * 1024)}` } });
+      const bigCookie = await rawRequest(edge.port, { path: '/healthz', headers: { cookie: `c=${'x'.repeat(20 * 1024)}` } });
       expectProblem(bigCookie, 431, 'request_headers_too_large');
-      const longUri = await request(edge.port, { path: `/v2/WebChannels/${'x'.repeat(10 * 1024)}` });
+      const longUri = await rawRequest(edge.port, { path: `/v2/WebChannels/${'x'.repeat(10 * 1024)}` });
       expectProblem(longUri, 414, 'uri_too_long');
       expect(upstream.seen).toHaveLength(0);
     });
@@ -244,7 +244,7 @@ describe('Starship in front of a recording upstream', () => {
 
   describe('/assets/', () => {
     it('serves a content-hashed name with a one-year immutable cache', async () => {
-      const response = await request(edge.port, { path: '/assets/webchat.3f2a9c1d.js' });
+      const response = await rawRequest(edge.port, { path: '/assets/webchat.3f2a9c1d.js' });
       expect(response.status).toBe(200);
       expect(response.text).toBe('/* hashed */\n');
       expect(response.headers['content-type']).toBe('application/javascript');
@@ -254,26 +254,26 @@ describe('Starship in front of a recording upstream', () => {
     });
 
     it('serves a versioned folder with the immutable cache too', async () => {
-      const response = await request(edge.port, { path: '/assets/v1.4.0/webchat.js' });
+      const response = await rawRequest(edge.port, { path: '/assets/v1.4.0/webchat.js' });
       expect(response.status).toBe(200);
       expect(response.text).toBe('/* versioned */\n');
       expect(response.all('cache-control')).toEqual(['public, max-age=31536000, immutable']);
     });
 
     it('serves the stable loader name with a short, revalidated cache', async () => {
-      const response = await request(edge.port, { path: '/assets/webchat.js' });
+      const response = await rawRequest(edge.port, { path: '/assets/webchat.js' });
       expect(response.status).toBe(200);
       expect(response.all('cache-control')).toEqual(['public, max-age=300, must-revalidate']);
       expect(response.headers.etag).toBeDefined();
       expect(response.all('x-content-type-options')).toEqual(['nosniff']);
-      const again = await request(edge.port, { path: '/assets/webchat.js', headers: { 'if-none-match': String(response.headers.etag) } });
+      const again = await rawRequest(edge.port, { path: '/assets/webchat.js', headers: { 'if-none-match': String(response.headers.etag) } });
       expect(again.status).toBe(304);
     });
 
     it.each(['/assets/missing.js', '/assets/missing.0123abcd.js', '/assets/', '/assets/.env', '/assets/../nginx.conf'])(
       '%s is a 404 problem',
       async (path) => {
-        const response = await request(edge.port, { path });
+        const response = await rawRequest(edge.port, { path });
         expectProblem(response, 404, 'not_found');
       },
     );
@@ -295,7 +295,7 @@ describe('Starship in front of a recording upstream', () => {
 
   it('serves the demo page on both demo ports', async () => {
     for (const port of edge.demoPorts) {
-      const response = await request(port, { path: '/' });
+      const response = await rawRequest(port, { path: '/' });
       expect(response.status).toBe(200);
       expect(response.headers['content-type']).toBe('text/html');
       expect(response.text).toContain('"deploymentKey":"dk_test_0123456789abcdef"');
@@ -350,12 +350,12 @@ describe('Starship rate limit on the token routes and conversation creation', ()
 
     const refresh = await postJson(edge.port, '/v2/Webchat/Tokens/Refresh', {});
     expect(refresh.status).toBe(429);
-    const preflight = await request(edge.port, { method: 'OPTIONS', path: TOKEN, headers: { origin: 'http://localhost:3000' } });
+    const preflight = await rawRequest(edge.port, { method: 'OPTIONS', path: TOKEN, headers: { origin: 'http://localhost:3000' } });
     expect(preflight.status).toBe(200);
-    const create = await request(edge.port, { method: 'POST', path: '/v2/WebChannels', body: '{}' });
+    const create = await rawRequest(edge.port, { method: 'POST', path: '/v2/WebChannels', body: '{}' });
     expectProblem(create, 429, 'rate_limited');
     const before = upstream.seen.length;
-    const read = await request(edge.port, { path: `/v2/WebChannels/CH${'0'.repeat(32)}/Messages` });
+    const read = await rawRequest(edge.port, { path: `/v2/WebChannels/CH${'0'.repeat(32)}/Messages` });
     expect(read.status).toBe(200);
     expect(upstream.seen.length).toBe(before + 1);
   });

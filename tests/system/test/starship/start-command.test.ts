@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebchatTokenResponse } from '@webchat/contracts';
-import { childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
-import { browserHeaders } from '../../orchestrator/test/support/system';
+import { REPO_ROOT, childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
+import { browserHeaders } from '@webchat/test-harness';
 
 /*
  * The README's run command for real: `pnpm start` runs scripts/local/bootstrap.cjs, started here the same
@@ -14,7 +14,7 @@ import { browserHeaders } from '../../orchestrator/test/support/system';
  * and with its own data folder, so a developer's running system is never touched.
  */
 
-const REPO = resolve(__dirname, '../../..');
+const REPO = REPO_ROOT;
 const READY = 'Press Ctrl-C to stop';
 const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT'] as const;
 type Ports = Record<(typeof PORT_VARIABLES)[number], number>;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Problem, WebchatTokenResponse } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { browserHeaders, startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
-import { startEdge, waitForLogLine, type EdgeUnderTest } from './support/edge';
-import { postJson, request, type RawResponse } from './support/http';
+import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { startEdge, waitForLogLine, type EdgeUnderTest } from '@webchat/test-harness';
+import { postJson, rawRequest, type RawResponse } from '@webchat/test-harness';
 
 /*
  * The diagram end to end: real nginx (Starship) in front of the real orchestrator, federated-auth and
@@ -51,7 +51,7 @@ describe('Starship in front of the real services', () => {
   it('a token is minted through the edge with the security flag on, from a form post with the legacy key spelling', async () => {
     system.setSecurityFlag(true);
     const { deploymentKey } = await system.createAccount({ allowedOrigins: [DEMO_ORIGIN], fingerprintSensitivity: 'medium' });
-    const response = await request(edge.port, {
+    const response = await rawRequest(edge.port, {
       method: 'POST',
       path: TOKEN,
       body: new URLSearchParams({ DeploymentKey: deploymentKey, customerFriendlyName: 'Ada' }).toString(),
@@ -89,7 +89,7 @@ describe('Starship in front of the real services', () => {
     });
 
     it('answers a preflight from the orchestrator, reflecting the origin and allowing the widget headers', async () => {
-      const response = await request(edge.port, {
+      const response = await rawRequest(edge.port, {
         method: 'OPTIONS',
         path: TOKEN,
         headers: { origin: DEMO_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-webchat-sec-decoders' },
@@ -113,7 +113,7 @@ describe('Starship in front of the real services', () => {
     ['PUT', '/v2/WebChannels', 'POST'],
   ])('when a page sends %s to %s, then 405 with Allow and a readable ACAO, and no token is minted', async (method, path, allow) => {
     const before = await system.federatedTokenCalls();
-    const response = await request(edge.port, { method, path, headers: { ...browserHeaders(), origin: DEMO_ORIGIN, 'content-type': 'application/json' }, body: '{}' });
+    const response = await rawRequest(edge.port, { method, path, headers: { ...browserHeaders(), origin: DEMO_ORIGIN, 'content-type': 'application/json' }, body: '{}' });
     expect(response.status).toBe(405);
     expect(Problem.parse(response.json()).code).toBe('method_not_allowed');
     expect(response.headers.allow).toBe(allow);
@@ -190,7 +190,7 @@ describe('Starship in front of the real services', () => {
 
   it('a body over the 32 KiB limit is refused by the edge (413 JSON) and never reaches the orchestrator', async () => {
     const requestId = `too-big-${randomBytes(6).toString('hex')}`;
-    const response = await request(edge.port, {
+    const response = await rawRequest(edge.port, {
       method: 'POST',
       path: TOKEN,
       body: JSON.stringify({ deploymentKey: 'dk_x', preEngagementData: { blob: 'x'.repeat(33 * 1024) } }),

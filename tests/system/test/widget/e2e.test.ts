@@ -8,13 +8,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '../../../libs/testkit/src';
-import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
-import { writeDemoSite } from '../../starship/src/demo';
-import { prepareStarshipPrefix, renderStarshipConfig } from '../../starship/src/render';
-import { buildWidget } from '../build';
-import { storageKey } from '../src/constants';
-import type { StoredSession } from '../src/storage';
+import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '@webchat/testkit';
+import { startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { writeDemoSite } from '@webchat/starship/src/demo';
+import { prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
+import { buildWidget } from '@webchat/widget/build';
+import { storageKey } from '@webchat/widget/src/constants';
+import type { StoredSession } from '@webchat/widget/src/storage';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
