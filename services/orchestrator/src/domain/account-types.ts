@@ -1,4 +1,4 @@
-/** Plain objects the account repository returns; no pg types leak out of data-access. */
+/** The account model: plain objects the account repository returns (no pg types) and the domain reads. */
 
 export const ACCOUNT_STATUSES = ['active', 'suspended'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -6,8 +6,9 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 export const DEPLOYMENT_KEY_STATUSES = ['active', 'revoked'] as const;
 export type DeploymentKeyStatus = (typeof DEPLOYMENT_KEY_STATUSES)[number];
 
-export const FINGERPRINT_SENSITIVITIES = ['off', 'low', 'medium', 'high'] as const;
-export type FingerprintSensitivity = (typeof FINGERPRINT_SENSITIVITIES)[number];
+import { FINGERPRINT_SENSITIVITIES, type FingerprintSensitivity } from './fingerprint';
+
+export { FINGERPRINT_SENSITIVITIES, type FingerprintSensitivity };
 
 /** The migration's column defaults, repeated for accounts whose configuration row is missing. */
 export const DEFAULT_FINGERPRINT_SENSITIVITY: FingerprintSensitivity = 'medium';

@@ -1,6 +1,6 @@
 import { TTL_MIN, type TokenResponse } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
-import type { TokenServices } from '../data-access/token-services';
+import type { TokenServices } from './token-services';
 import type { AccountView } from './accounts';
 import type { FeatureFlags } from './feature-flags';
 import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
