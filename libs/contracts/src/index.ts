@@ -6,3 +6,4 @@ export * from './federated-auth';
 export * from './orchestrator';
 export * from './openapi';
 export * from './routes';
+export * from './widget-configuration';

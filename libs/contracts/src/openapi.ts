@@ -12,6 +12,8 @@ export interface RouteSpec {
   /** Who may call it: a service JWT, a guest bearer token, or nobody in particular. */
   auth: 'service' | 'guest' | 'public';
   params?: z.ZodObject;
+  /** Query parameters (a public GET that browsers and Starship may cache). */
+  query?: z.ZodObject;
   body?: z.ZodType;
   bodyContentTypes?: string[];
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -44,14 +46,23 @@ export function buildOpenApi(info: { title: string; version: string; description
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }
-    const parameters = route.params
+    const pathParameters = route.params
       ? Object.entries(jsonSchema(route.params, 'input').properties as Record<string, unknown>).map(([name, schema]) => ({
           name,
           in: 'path',
           required: true,
           schema,
         }))
-      : undefined;
+      : [];
+    const queryParameters = route.query
+      ? Object.entries(jsonSchema(route.query, 'input').properties as Record<string, unknown>).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: true,
+          schema,
+        }))
+      : [];
+    const parameters = pathParameters.length + queryParameters.length > 0 ? [...pathParameters, ...queryParameters] : undefined;
     const body = route.body
       ? {
           required: true,

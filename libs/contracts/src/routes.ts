@@ -7,6 +7,7 @@ import {
   RefreshTokenResponse, CreateWebChannelRequest, WebChannel, WebChannelParams, WebChannelWithMessages, MessageList, PostMessageRequest, Message,
 } from './orchestrator';
 import type { RouteSpec } from './openapi';
+import { WEBCHAT_CONFIGURATION_PATH, WebchatConfiguration, WebchatConfigurationQuery } from './widget-configuration';
 
 /** Routes every service has; documented in each description. */
 export const operationalRoutes: RouteSpec[] = [
@@ -49,6 +50,11 @@ export const orchestratorRoutes: RouteSpec[] = [
     method: 'post', path: WEBCHAT_REFRESH_PATH, operationId: 'refreshWebchatToken', auth: 'public',
     summary: 'Exchange a valid token for a new one for the same identity', body: RefreshTokenRequest, bodyContentTypes: ['application/json', FORM],
     responses: { 200: { description: 'The new token', schema: RefreshTokenResponse } }, problems: [401, 403, 413, 415, 429, 502, 503, 504],
+  },
+  {
+    method: 'get', path: WEBCHAT_CONFIGURATION_PATH, operationId: 'getWebchatConfiguration', auth: 'public', query: WebchatConfigurationQuery,
+    summary: "The widget's configuration for a deployment key (brand colour, position, texts, pre-engagement fields); cached briefly, per Origin",
+    responses: { 200: { description: 'The configuration', schema: WebchatConfiguration } }, problems: [403, 502, 503, 504],
   },
   {
     method: 'post', path: WEB_CHANNELS_PATH, operationId: 'createWebChannel', auth: 'guest',

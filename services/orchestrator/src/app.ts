@@ -11,6 +11,8 @@ import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { mountWebChannelRoutes } from './routes/web-channels';
+import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
   config: Pick<
@@ -23,6 +25,8 @@ export interface OrchestratorDeps {
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
+  refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
@@ -52,6 +56,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     },
     (app) => {
       app.use(guardPublicBody());
+      mountWebchatConfigurationRoute(app, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
       mountWebchatTokenRoutes(app, {
         accounts: deps.accounts,
         tokens: deps.tokens,
@@ -60,6 +65,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
         ...(deps.now ? { now: deps.now } : {}),
         onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
       });
       mountWebChannelRoutes(app, {
         accounts: deps.accounts,
@@ -68,6 +74,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         conversations: deps.conversations,
         messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
         onCreated: () => conversationsCreated.inc(),
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
       });
     },
   );

@@ -30,7 +30,7 @@ export function mountWebChannelRoutes(app: Express, deps: WebChannelDeps): void 
   async function guestOf(req: Request, res: Response): Promise<Guest> {
     const guest = await authenticateGuest(deps, bearerToken(req), signalsOf(req));
     res.locals.account = guest.account;
-    enforceAccountCors(res, guest.account.allowedOrigins, req.get('origin'));
+    enforceAccountCors(res, guest.account, req.get('origin'), deps.refusals);
     return guest;
   }
   const sidOf = (req: Request) => parseWith(WebChannelParams, req.params, 'path').conversationSid;

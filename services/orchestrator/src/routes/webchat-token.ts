@@ -3,6 +3,7 @@ import { RefreshTokenRequest, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WebchatT
 import { AppError, parseWith } from '@webchat/http-kit';
 import { resolveDeploymentKey, type AccountLookup } from '../domain/accounts';
 import { mintGuestToken, refreshGuestToken, type WebchatTokenDeps } from '../domain/webchat-tokens';
+import type { OriginRefusals } from '../domain/origin-refusals';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
 
@@ -30,13 +31,13 @@ function normaliseBody(req: Request): Record<string, unknown> {
   return out;
 }
 
-export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
+export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & { accounts: AccountLookup; refusals?: OriginRefusals }): void {
   app.post(WEBCHAT_TOKEN_PATH, async (req, res) => {
     const input = parseWith(WebchatTokenRequest, normaliseBody(req));
     // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
     const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
     res.locals.account = account;
-    enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
+    enforceAccountCors(res, account, req.get('origin'), deps.refusals);
     const token = await mintGuestToken(deps, account, signalsOf(req), input.identity);
     res.status(200).json(token);
   });
@@ -45,7 +46,7 @@ export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & {
     const input = parseWith(RefreshTokenRequest, normaliseBody(req));
     const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
     res.locals.account = account;
-    enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
+    enforceAccountCors(res, account, req.get('origin'), deps.refusals);
     const token = await refreshGuestToken(deps, account, input.token, signalsOf(req));
     res.status(200).json(token);
   });
