@@ -7,7 +7,7 @@ import {
   RefreshTokenResponse, CreateWebChannelRequest, WebChannel, WebChannelParams, WebChannelWithMessages, MessageList, PostMessageRequest, Message,
 } from './orchestrator';
 import type { RouteSpec } from './openapi';
-import { WEBCHAT_CONFIGURATION_PATH, WebchatConfiguration, WebchatConfigurationQuery } from './widget-configuration';
+import { PUBLIC_OPENAPI_PATH, WEBCHAT_CONFIGURATION_PATH, WebchatConfiguration, WebchatConfigurationQuery } from './widget-configuration';
 
 /** Routes every service has; documented in each description. */
 export const operationalRoutes: RouteSpec[] = [
@@ -55,6 +55,10 @@ export const orchestratorRoutes: RouteSpec[] = [
     method: 'get', path: WEBCHAT_CONFIGURATION_PATH, operationId: 'getWebchatConfiguration', auth: 'public', query: WebchatConfigurationQuery,
     summary: "The widget's configuration for a deployment key (brand colour, position, texts, pre-engagement fields); cached briefly, per Origin",
     responses: { 200: { description: 'The configuration', schema: WebchatConfiguration } }, problems: [403, 502, 503, 504],
+  },
+  {
+    method: 'get', path: PUBLIC_OPENAPI_PATH, operationId: 'getPublicOpenApi', auth: 'public',
+    summary: 'This description: the public routes only', responses: { 200: { description: 'OpenAPI 3.1' } },
   },
   {
     method: 'post', path: WEB_CHANNELS_PATH, operationId: 'createWebChannel', auth: 'guest',

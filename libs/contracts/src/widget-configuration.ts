@@ -14,6 +14,8 @@ import {
 export * from './widget-fields';
 
 export const WEBCHAT_CONFIGURATION_PATH = '/v2/Webchat/Configuration';
+/** The public routes' OpenAPI description, served through Starship (internal and operational routes left out). */
+export const PUBLIC_OPENAPI_PATH = '/v2/openapi.json';
 /** Seconds the browser and Starship may reuse a configuration: a change shows within a minute. */
 export const WEBCHAT_CONFIGURATION_MAX_AGE = 60;
 

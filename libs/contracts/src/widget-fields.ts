@@ -99,8 +99,9 @@ export const RTL_LANGUAGES = ['ar', 'he', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb'] a
 export const WIDGET_TEXT_KEYS = [
   'title', 'subtitle', 'intro', 'openChat', 'closeChat', 'startChat', 'starting', 'connecting', 'loading',
   'nameLabel', 'emailLabel', 'questionLabel', 'selectPlaceholder', 'messageLabel', 'messagePlaceholder', 'send',
-  'conversation', 'startForm', 'composerForm', 'you', 'support', 'required', 'tooLong', 'email', 'option',
-  'messageEmpty', 'messageTooLong', 'notSent', 'notAllowed', 'offline', 'unreachable', 'busy', 'busySeconds',
+  'conversation', 'startForm', 'composerForm', 'you', 'support', 'nameRequired', 'emailRequired', 'questionRequired',
+  'required', 'tooLong', 'email', 'option',
+  'messageEmpty', 'messageTooLong', 'notSent', 'notAllowed', 'offline', 'unreachable', 'busy', 'busySeconds', 'busySecond',
   'closed', 'session', 'invalid', 'unavailable', 'ended', 'startFailed', 'tryAgain',
 ] as const;
 export type WidgetTextKey = (typeof WIDGET_TEXT_KEYS)[number];

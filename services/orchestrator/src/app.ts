@@ -12,6 +12,7 @@ import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { mountWebChannelRoutes } from './routes/web-channels';
 import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import { mountPublicOpenApiRoute } from './routes/public-openapi';
 import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
@@ -39,6 +40,13 @@ export const orchestratorOpenApi = () =>
     [...operationalRoutes, ...orchestratorRoutes],
   );
 
+/** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
+export const publicOpenApi = () =>
+  buildOpenApi(
+    { title: 'Webchat public API', version: '2.0.0', description: 'The routes Starship serves; errors are RFC 9457 problem details with a stable code' },
+    orchestratorRoutes,
+  );
+
 export function createApp(deps: OrchestratorDeps): ServiceApp {
   const metrics = deps.metrics ?? createMetrics('orchestrator');
   const minted = metrics.counter('webchat_tokens_issued_total', 'Guest tokens issued', ['fingerprint_bound']);
@@ -56,6 +64,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     },
     (app) => {
       app.use(guardPublicBody());
+      mountPublicOpenApiRoute(app, publicOpenApi());
       mountWebchatConfigurationRoute(app, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
       mountWebchatTokenRoutes(app, {
         accounts: deps.accounts,
