@@ -70,12 +70,12 @@ export class View {
     this.submit = h('button', { type: 'submit', class: 'wc-primary' }, t('startChat'));
     this.form = h('form', { class: 'wc-body wc-form', novalidate: true, 'aria-label': t('startForm') }, h('p', { class: 'wc-intro' }, t('intro')), ...rows, this.submit);
 
-    this.transcript = h('ol', { class: 'wc-transcript', role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') });
+    this.transcript = h('ol', { class: 'wc-transcript' });
     this.messageInput = h('textarea', { id: 'wc-message', class: 'wc-input', rows: 1, 'aria-describedby': 'wc-message-error', placeholder: t('messagePlaceholder') });
     this.messageError = h('p', { id: 'wc-message-error', class: 'wc-field-error wc-composer-error', hidden: true });
     this.send = h('button', { type: 'submit', class: 'wc-send', 'aria-label': t('send') }, icon(ICONS.send));
     this.composer = h('form', { class: 'wc-composer', 'aria-label': t('composerForm') }, h('label', { class: 'wc-sr', for: 'wc-message' }, t('messageLabel')), this.messageInput, this.send);
-    this.chat = h('div', { class: 'wc-chat', hidden: true }, h('div', { class: 'wc-body' }, this.transcript), this.messageError, this.composer);
+    this.chat = h('div', { class: 'wc-chat', hidden: true }, h('div', { class: 'wc-body' }, h('div', { role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }, this.transcript)), this.messageError, this.composer);
 
     this.panel = h(
       'section',
@@ -165,7 +165,8 @@ export class View {
     const when = time && !Number.isNaN(time.getTime()) ? h('time', { datetime: time.toISOString() }, time.toLocaleTimeString(this.texts.lang, { hour: '2-digit', minute: '2-digit' })) : null;
     const meta = h('span', { class: 'wc-msg-meta' }, who, when ? ' · ' : null, when);
     this.transcript.append(h('li', { class: `wc-msg wc-msg-${entry.author}`, 'data-author': entry.author }, entry.body, meta));
-    const scroller = this.transcript.parentElement;
+    // The log wraps the list (role=log on the <ol> itself would orphan its items for screen readers).
+    const scroller = this.transcript.closest('.wc-body');
     if (scroller) scroller.scrollTop = scroller.scrollHeight;
   }
 }

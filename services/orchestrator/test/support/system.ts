@@ -50,6 +50,8 @@ export interface SystemOptions {
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
+  /** The system's own database, for a test that drives webchat-admin against it. */
+  databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
@@ -142,6 +144,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
 
   return {
     orchestratorUrl: orchestrator.url,
+    databaseUrl: database.url,
     federatedAuthUrl: federated.url,
     scopedAuth,
     flags: td,
