@@ -46,7 +46,9 @@ textarea.wc-input { resize: vertical; min-height: 72px; }
 .wc-msg { max-width: 85%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .wc-msg-system { align-self: flex-start; background: var(--wc-soft); border-end-start-radius: 4px; }
 .wc-msg-guest { align-self: flex-end; background: var(--wc-primary); color: #fff; border-end-end-radius: 4px; }
-.wc-msg-meta { display: block; font-size: 11px; opacity: .7; margin-top: 2px; }
+.wc-msg-meta { display: block; font-size: 11px; opacity: .75; margin-top: 2px; }
+/* White on the brand colour already sits at the contrast floor (4.5:1): no fading there. */
+.wc-msg-guest .wc-msg-meta { opacity: 1; }
 .wc-composer { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--wc-border); align-items: flex-end; }
 .wc-composer .wc-input { min-height: 42px; max-height: 120px; resize: none; }
 .wc-send { flex: none; width: 42px; height: 42px; border: 0; border-radius: 10px; background: var(--wc-primary); color: #fff; display: grid; place-items: center; }
