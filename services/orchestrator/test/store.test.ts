@@ -49,6 +49,7 @@ describe('findConfigurationByDeploymentKey', () => {
       fingerprintSensitivity: 'high',
       tokenTtlSeconds: 900,
       welcomeMessage: 'Welcome to Lookup',
+      widget: {},
     });
 
     const { result, queries } = await countQueries(() => repo.findConfigurationByDeploymentKey(issued.key));
