@@ -55,8 +55,9 @@ describe('the README’s first API examples work when pasted', () => {
     const [configuration, token, openapi] = await Promise.all(commands.map(async (command) => JSON.parse(await run(command)) as Record<string, unknown>));
     expect(configuration).toMatchObject({ position: 'right', fields: expect.any(Array) });
     expect(token).toEqual({ token: expect.any(String), identity: expect.any(String), expiresAt: expect.any(String) });
+    // Bound to the fingerprint of those headers: validating it without one is refused.
     const validated = await system.scopedAuth.validate(String(token?.token));
-    expect(validated.body).toMatchObject({ fingerprintBound: true });
+    expect(validated.body).toMatchObject({ status: 401, code: 'fingerprint_required' });
     const paths = Object.keys((openapi as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(expect.arrayContaining(['/v2/Webchat/Token', '/v2/Webchat/Configuration', '/v2/WebChannels']));
     expect(paths.filter((path) => !path.startsWith('/v2/'))).toEqual([]);

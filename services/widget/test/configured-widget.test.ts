@@ -183,6 +183,23 @@ test('on a site that is not allowed: no chat at all, one console error naming th
   expect((await stack.system.refusedOrigins.list(stack.account.accountSid)).map((entry) => entry.origin)).toContain(stack.refusedSite);
 });
 
+test('with a revoked deployment key the widget shows nothing either, and says in the console that the key is not valid', async () => {
+  const spare = await stack.system.accounts.issueDeploymentKey(stack.account.accountSid);
+  await stack.system.accounts.revokeDeploymentKey(spare.id);
+  const page = await stack.newPage();
+  const errors = consoleErrors(page);
+  await page.goto(`${stack.allowedSite}/`);
+  await launcher(page).waitFor();
+  await page.evaluate(({ key, baseUrl }) => (window as unknown as { Webchat: { init(o: unknown): unknown } }).Webchat.init({ deploymentKey: key, baseUrl }), {
+    key: spare.key,
+    baseUrl: stack.starshipUrl,
+  });
+  for (let waited = 0; waited < 10_000 && !errors.some((e) => e.startsWith('Webchat:')); waited += 100) await page.waitForTimeout(100);
+  expect(errors.filter((e) => e.startsWith('Webchat:'))).toEqual([expect.stringContaining(`deployment key ${spare.key.slice(0, 12)}… is not valid`)]);
+  // Only the page's own (working) widget is there.
+  expect(await widget(page).count()).toBe(1);
+});
+
 test('Starship keeps the configuration briefly per Origin; an error state (the account suspended meanwhile) is said plainly and passes axe', async () => {
   const url = `${stack.starshipUrl}/v2/Webchat/Configuration?deploymentKey=${stack.account.deploymentKey}`;
   const first = await fetch(url, { headers: { origin: 'http://cache-probe.example' } });
