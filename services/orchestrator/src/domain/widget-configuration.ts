@@ -1,5 +1,5 @@
 import { checkPreEngagement, DEFAULT_FIELDS, describeFieldProblem, type WebchatConfiguration } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { AccountSettings } from '../data-access/account-types';
 
 /**

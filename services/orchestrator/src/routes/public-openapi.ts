@@ -1,12 +1,12 @@
-import type { Express } from 'express';
-import { PUBLIC_OPENAPI_PATH } from '@webchat/contracts';
+import { getPublicOpenApiRoute } from '@webchat/contracts';
+import type { RouteMounter } from '@webchat/http-kit';
+import type { Guest } from '../domain/web-channels';
 
 /** Public and the same for everyone: any page may read it, and caches may keep it for a few minutes. */
-export function mountPublicOpenApiRoute(app: Express, document: unknown): void {
-  const body = JSON.stringify(document);
-  app.get(PUBLIC_OPENAPI_PATH, (_req, res) => {
+export function mountPublicOpenApiRoute(routes: RouteMounter<Guest>, document: unknown): void {
+  routes.mount(getPublicOpenApiRoute, ({ res }) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'public, max-age=300');
-    res.type('application/json').send(body);
+    return document as never;
   });
 }
