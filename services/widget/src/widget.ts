@@ -22,6 +22,8 @@ export interface WebchatOptions {
 type Phase = 'form' | 'starting' | 'resuming' | 'chat';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const TRANSIENT_KINDS = new Set(['unavailable', 'unreachable', 'offline', 'busy']);
+const CONFIG_RETRY_DELAYS_MS = [2000, 5000, 10_000];
 
 /** The widget: a launcher, then the pre-engagement form or the conversation. One per deployment key. */
 export class WebchatWidget {
@@ -48,11 +50,19 @@ export class WebchatWidget {
   /** Loads the account's configuration first; a refused site or key shows nothing and tells the site owner in the console. */
   async mount(): Promise<void> {
     const { title, subtitle, language } = this.options;
-    try {
-      this.config = await loadConfiguration(this.api, { ...(title ? { title } : {}), ...(subtitle ? { subtitle } : {}), ...(language ? { language } : {}) });
-    } catch (error) {
-      console.error(explainUnavailable(error, this.options.deploymentKey));
-      return;
+    const choice = { ...(title ? { title } : {}), ...(subtitle ? { subtitle } : {}), ...(language ? { language } : {}) };
+    // A refusal is final; a slow or briefly unreachable service is asked again a few times before giving up.
+    for (let attempt = 0; !this.config; attempt += 1) {
+      try {
+        this.config = await loadConfiguration(this.api, choice);
+      } catch (error) {
+        const transient = error instanceof WebchatError && TRANSIENT_KINDS.has(error.kind);
+        if (!transient || attempt >= CONFIG_RETRY_DELAYS_MS.length || this.destroyed) {
+          console.error(explainUnavailable(error, this.options.deploymentKey));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CONFIG_RETRY_DELAYS_MS[attempt]));
+      }
     }
     if (this.destroyed) return;
     this.texts = this.config.texts;
