@@ -10,7 +10,7 @@ import { runCli } from '../../orchestrator/src/cli/webchat-admin';
 import { expectAccessible } from './support/axe';
 import { ARTIFACTS, startBrowserStack, type BrowserStack } from './support/browser-stack';
 
-jest.setTimeout(90_000);
+jest.setTimeout(150_000);
 
 const BRAND = '#7a1f5c';
 const CONFIG = {

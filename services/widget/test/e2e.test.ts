@@ -34,7 +34,8 @@ const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebK
 
 const GUEST_MESSAGE_LIMIT = 5;
 
-jest.setTimeout(60_000);
+// Generous: on a shared, loaded machine one browser test can take a minute; the limit only guards against hangs.
+jest.setTimeout(150_000);
 
 let system: SystemUnderTest;
 let nginx: NginxServer;
