@@ -7,6 +7,9 @@ export const STYLES = `
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--wc-text);
   position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: flex; flex-direction: column; align-items: flex-end; gap: 12px; }
 .wc.wc-left { right: auto; left: 20px; align-items: flex-start; }
+/* The position is physical (the account chose a screen side); flex alignment is logical, so it flips in RTL. */
+.wc[dir="rtl"] { align-items: flex-start; }
+.wc.wc-left[dir="rtl"] { align-items: flex-end; }
 [hidden] { display: none !important; }
 button { font: inherit; cursor: pointer; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }

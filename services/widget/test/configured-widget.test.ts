@@ -155,9 +155,18 @@ test('right to left: an Arabic browser gets the account’s own Arabic texts, la
     const close = root.querySelector('.wc-close')!.getBoundingClientRect();
     const label = root.querySelector('label[for="wc-name"]')!.getBoundingClientRect();
     const input = root.querySelector('#wc-name')!.getBoundingClientRect();
-    return { dir: root.getAttribute('dir'), lang: root.getAttribute('lang'), closeLeftOfTitle: close.right <= title.left + 1, labelAtRight: Math.abs(label.right - input.right) < 2 };
+    const panel = root.querySelector('.wc-panel')!.getBoundingClientRect();
+    const launcherBox = root.querySelector('.wc-launcher')!.getBoundingClientRect();
+    return {
+      dir: root.getAttribute('dir'),
+      lang: root.getAttribute('lang'),
+      closeLeftOfTitle: close.right <= title.left + 1,
+      labelAtRight: Math.abs(label.right - input.right) < 2,
+      // The account's side (left) is a screen side: it does not flip with the text direction.
+      launcherAndPanelOnTheLeft: launcherBox.left < 100 && panel.left < 100,
+    };
   });
-  expect(layout).toEqual({ dir: 'rtl', lang: 'ar', closeLeftOfTitle: true, labelAtRight: true });
+  expect(layout).toEqual({ dir: 'rtl', lang: 'ar', closeLeftOfTitle: true, labelAtRight: true, launcherAndPanelOnTheLeft: true });
   await widget(page).getByLabel('الاسم').waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'widget-brand-rtl.png') });
   await expectAccessible(page, 'rtl form');
