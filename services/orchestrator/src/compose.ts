@@ -11,6 +11,8 @@ import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
+import { createRefusedOriginRepository, type RefusedOriginRepository } from './data-access/refused-origins';
+import { createOriginRefusals, type OriginRefusals } from './domain/origin-refusals';
 import type { AccountLookup } from './domain/accounts';
 import { LaunchDarklyFlags } from './domain/feature-flags';
 import { FingerprintGenerator } from './domain/fingerprint';
@@ -31,6 +33,9 @@ export interface Orchestrator extends ServiceApp {
   db: Database;
   accounts: AccountRepository;
   conversations: ConversationRepository;
+  /** Refused origins as counted by the orchestrator, and their store. */
+  refusals: OriginRefusals;
+  refusedOrigins: RefusedOriginRepository;
   /** The account cache's change feed, when ACCOUNT_CACHE_ENABLED. */
   feed: PgAccountChangeFeed | undefined;
   /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
@@ -80,7 +85,10 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     });
   }
   const conversations = createConversationRepository(db);
+  const refusedOrigins = createRefusedOriginRepository(db);
+  const refusals = createOriginRefusals(refusedOrigins, logger);
   const service = createApp({
+    refusals,
     config,
     logger,
     accounts,
@@ -103,9 +111,12 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     db,
     accounts: repository,
     conversations,
+    refusals,
+    refusedOrigins,
     feed,
     async close() {
       tokens.close();
+      await refusals.close();
       await flags.close();
       await feed?.close();
       await db.close();

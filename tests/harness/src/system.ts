@@ -8,6 +8,8 @@ import type { Database } from '@webchat/orchestrator/src/data-access/pool';
 import type { AccountRepository } from '@webchat/orchestrator/src/data-access/account-repository';
 import type { ConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
 import type { PgAccountChangeFeed } from '@webchat/orchestrator/src/data-access/account-changes';
+import type { RefusedOriginRepository } from '@webchat/orchestrator/src/data-access/refused-origins';
+import type { OriginRefusals } from '@webchat/orchestrator/src/domain/origin-refusals';
 import { WEBCHAT_SECURITY_FLAG } from '@webchat/orchestrator/src/domain/feature-flags';
 import type { FingerprintSensitivity } from '@webchat/orchestrator/src/domain/fingerprint';
 import { startFederatedAuth } from './federated-auth';
@@ -37,6 +39,8 @@ export interface SystemOptions {
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
+  /** The system's own database, for a test that drives webchat-admin against it. */
+  databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
@@ -47,6 +51,9 @@ export interface SystemUnderTest {
   /** The change feed of the account cache, when `accountCache` is on. */
   feed: PgAccountChangeFeed | undefined;
   conversations: ConversationRepository;
+  /** Refused origins as counted by the orchestrator; `flush()` writes what is pending at once. */
+  refusals: OriginRefusals;
+  refusedOrigins: RefusedOriginRepository;
   logs: { orchestrator: () => string[]; federatedAuth: () => string[]; scopedAuth: () => string[] };
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
@@ -56,6 +63,7 @@ export interface SystemUnderTest {
     fingerprintSensitivity?: FingerprintSensitivity;
     tokenTtlSeconds?: number;
     welcomeMessage?: string;
+    widget?: unknown;
   }): Promise<{ accountSid: string; deploymentKey: string; keyId: string }>;
   stop(): Promise<void>;
 }
@@ -113,10 +121,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     lifecycle: orchestratorService.lifecycle,
     drainTimeoutMs: 1000,
   });
-  const { db, accounts, conversations, feed } = orchestratorService;
+  const { db, accounts, conversations, feed, refusals, refusedOrigins } = orchestratorService;
 
   return {
     orchestratorUrl: orchestrator.url,
+    databaseUrl: database.url,
     federatedAuthUrl: federated.url,
     scopedAuth,
     flags: td,
@@ -125,6 +134,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     identities,
     feed,
     conversations,
+    refusals,
+    refusedOrigins,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
     async federatedTokenCalls() {
       const text = await (await fetch(`${federated.url}/metrics`)).text();
@@ -144,6 +155,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
         fingerprintSensitivity: settings.fingerprintSensitivity ?? 'medium',
         ...(settings.tokenTtlSeconds ? { tokenTtlSeconds: settings.tokenTtlSeconds } : {}),
         ...(settings.welcomeMessage ? { welcomeMessage: settings.welcomeMessage } : {}),
+        ...(settings.widget !== undefined ? { widget: settings.widget } : {}),
       });
       return { accountSid: account.accountSid, deploymentKey: key.key, keyId: key.id };
     },

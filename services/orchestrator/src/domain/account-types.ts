@@ -1,3 +1,5 @@
+import type { WidgetSettings } from '@webchat/contracts';
+
 /** The account model: plain objects the account repository returns (no pg types) and the domain reads. */
 
 export const ACCOUNT_STATUSES = ['active', 'suspended'] as const;
@@ -30,6 +32,8 @@ export interface AccountSettings {
   fingerprintSensitivity: FingerprintSensitivity;
   tokenTtlSeconds: number;
   welcomeMessage: string | null;
+  /** The widget's look, texts and pre-engagement fields; `{}` until an operator sets them. */
+  widget: WidgetSettings;
 }
 
 /**
@@ -76,4 +80,6 @@ export interface ConfigurationUpdate {
   fingerprintSensitivity?: string;
   tokenTtlSeconds?: number;
   welcomeMessage?: string | null;
+  /** Replaces the whole widget configuration (validated against WidgetSettings). */
+  widget?: unknown;
 }

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ERROR_CODES, Problem, orchestratorRoutes } from '@webchat/contracts';
-import { SERVER_KEEP_ALIVE_TIMEOUT_MS } from '../../../libs/http-kit/src/server';
-import { nginxTest } from '@webchat/testkit';
-import { orchestratorEnv } from '../../orchestrator/src/config';
-import { renderDemoPage } from '../src/demo';
-import { DEFAULTS, renderStarshipConfig, retryAfterSeconds, type StarshipRenderOptions } from '../src/render';
+import { SERVER_KEEP_ALIVE_TIMEOUT_MS } from '@webchat/http-kit';
+import { REPO_ROOT, nginxTest } from '@webchat/testkit';
+import { orchestratorEnv } from '@webchat/orchestrator/src/config';
+import { renderDemoPage } from '@webchat/starship/src/demo';
+import { DEFAULTS, renderStarshipConfig, retryAfterSeconds, type StarshipRenderOptions } from '@webchat/starship/src/render';
 
-const REPO = resolve(__dirname, '../../..');
+const REPO = REPO_ROOT;
 const base: StarshipRenderOptions = {
   mode: 'container',
   listenPort: 8080,
