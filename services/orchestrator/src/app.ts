@@ -7,6 +7,8 @@ import type { FeatureFlags } from './domain/feature-flags';
 import type { FingerprintGenerator } from './domain/fingerprint';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
+import type { TokenFailureStore } from './data-access/token-failures';
+import type { IdentitySecretLookup } from './data-access/identity-secret-cache';
 import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
@@ -15,7 +17,14 @@ import { mountWebChannelRoutes } from './routes/web-channels';
 export interface OrchestratorDeps {
   config: Pick<
     OrchestratorConfig,
-    'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS' | 'GUEST_MESSAGE_LIMIT' | 'GUEST_MESSAGE_WINDOW_SECONDS'
+    | 'BODY_LIMIT_BYTES'
+    | 'CORS_MAX_AGE_SECONDS'
+    | 'SESSION_MAX_AGE_SECONDS'
+    | 'TRUSTED_PROXIES'
+    | 'GUEST_MESSAGE_LIMIT'
+    | 'GUEST_MESSAGE_WINDOW_SECONDS'
+    | 'PREVIOUS_TOKEN_GRACE_SECONDS'
+    | 'TOKEN_FAILURE_LIMIT'
   >;
   logger: Logger;
   accounts: AccountLookup;
@@ -23,6 +32,10 @@ export interface OrchestratorDeps {
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Fingerprint mismatches per token, shared by every replica. */
+  tokenFailures: TokenFailureStore;
+  /** The opened identity secrets of an account (cached). */
+  identitySecrets: IdentitySecretLookup;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
@@ -45,14 +58,18 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       logger: deps.logger,
       metrics,
       body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
-      trustProxy: deps.config.TRUST_PROXY_HOPS,
+      trustProxy: deps.config.TRUSTED_PROXIES,
       readiness: deps.readiness ?? {},
       openapi: orchestratorOpenApi(),
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
     },
     (app) => {
       app.use(guardPublicBody());
+      const tokenChecks = { tokenFailures: deps.tokenFailures, tokenFailureLimit: deps.config.TOKEN_FAILURE_LIMIT };
       mountWebchatTokenRoutes(app, {
+        ...tokenChecks,
+        previousTokenGraceSeconds: deps.config.PREVIOUS_TOKEN_GRACE_SECONDS,
+        identitySecrets: deps.identitySecrets,
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,
@@ -62,6 +79,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
       });
       mountWebChannelRoutes(app, {
+        ...tokenChecks,
         accounts: deps.accounts,
         tokens: deps.tokens,
         fingerprints: deps.fingerprints,

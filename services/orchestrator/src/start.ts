@@ -6,6 +6,9 @@ import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
 import { createAccountRepository } from './data-access/account-repository';
 import { createConversationRepository } from './data-access/conversation-repository';
+import { createTokenFailureStore } from './data-access/token-failures';
+import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
+import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
 import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import type { AccountLookup } from './domain/accounts';
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations: createConversationRepository(db),
+    tokenFailures: createTokenFailureStore(db),
+    identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
     readiness: {
       store: async () => {
         await db.ping();

@@ -25,7 +25,7 @@ export interface TokenRouteDeps {
 }
 
 export function tokenRoutes({ issuer, verifier, logger, issued }: TokenRouteDeps): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
 
   router.post(FEDERATED_TOKENS_ROUTE, requireCaller(verifier, TOKEN_CALLERS), async (req, res) => {
     const { accountSid } = parseWith(FederatedTokensParams, req.params, 'path');

@@ -1,6 +1,8 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createIdentitySecretRepository, IdentitySecretSealer } from '../data-access/identity-secrets';
+import { devIdentitySecretsKey } from '../config';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
 import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
@@ -17,6 +19,8 @@ export interface CliIo {
   devSecretsDir?: string;
   /** How long to wait for the database before saying it is unreachable. */
   connectTimeoutMs?: number;
+  /** IDENTITY_SECRETS_KEY; default the development key in `devSecretsDir`. */
+  identitySecretsKey?: string;
 }
 
 export const EXIT_OK = 0;
@@ -113,6 +117,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         throw isStoreUnavailable(error) ? new StoreUnavailableError(describeDatabaseError(error), error) : error;
       }
     },
+    identitySecrets: async () => ({
+      repository: createIdentitySecretRepository(
+        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
+      ),
+      sealer: new IdentitySecretSealer(io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir())),
+    }),
     devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),
     out: line(io.stdout),
     note: line(io.stderr),
@@ -131,15 +141,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 export async function main(): Promise<void> {
   let databaseUrl: string;
+  let identitySecretsKey: string;
   try {
-    databaseUrl = loadCliConfig().DATABASE_URL;
+    ({ DATABASE_URL: databaseUrl, IDENTITY_SECRETS_KEY: identitySecretsKey } = loadCliConfig());
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.join('; ') : String(error);
     process.stderr.write(`webchat-admin: invalid environment: ${problems}\n`);
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, identitySecretsKey, stdout: process.stdout, stderr: process.stderr });
 }
 
 if (require.main === module) void main();

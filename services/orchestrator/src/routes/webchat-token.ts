@@ -2,7 +2,7 @@ import type { Express, Request } from 'express';
 import { RefreshTokenRequest, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenRequest } from '@webchat/contracts';
 import { AppError, parseWith } from '@webchat/http-kit';
 import { resolveDeploymentKey, type AccountLookup } from '../domain/accounts';
-import { mintGuestToken, refreshGuestToken, type WebchatTokenDeps } from '../domain/webchat-tokens';
+import { mintGuestToken, refreshGuestToken, type IdentityProof, type WebchatTokenDeps } from '../domain/webchat-tokens';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
 
@@ -30,14 +30,35 @@ function normaliseBody(req: Request): Record<string, unknown> {
   return out;
 }
 
+/**
+ * The deployment key is public, so a bare identity proves nothing (issue 12): it is refused by name,
+ * never silently replaced, so an integration that still sends one learns what to send instead.
+ */
+function proofOf(body: Record<string, unknown>, input: { previousToken?: string | undefined; identityToken?: string | undefined }): IdentityProof {
+  if ('identity' in body) {
+    throw new AppError('identity_proof_required', 'An identity is kept only with proof: send the previous token as previousToken, or a signed identityToken');
+  }
+  if (input.previousToken !== undefined && input.identityToken !== undefined) {
+    throw new AppError('invalid_request', 'Send one proof of identity: previousToken or identityToken, not both', {
+      errors: [{ field: 'identityToken', message: 'must not be sent with previousToken' }],
+    });
+  }
+  if (input.previousToken !== undefined) return { previousToken: input.previousToken };
+  if (input.identityToken !== undefined) return { identityToken: input.identityToken };
+  return undefined;
+}
+
 export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
   app.post(WEBCHAT_TOKEN_PATH, async (req, res) => {
-    const input = parseWith(WebchatTokenRequest, normaliseBody(req));
+    const body = normaliseBody(req);
+    const { identity: _refused, ...rest } = body;
+    const input = parseWith(WebchatTokenRequest, rest);
+    const proof = proofOf(body, input);
     // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
     const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
     res.locals.account = account;
     enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
-    const token = await mintGuestToken(deps, account, signalsOf(req), input.identity);
+    const token = await mintGuestToken(deps, account, signalsOf(req), proof);
     res.status(200).json(token);
   });
 

@@ -33,7 +33,7 @@ export interface TokenRouteDeps {
 }
 
 export function tokenRoutes({ tokens, verifier, logger, counters }: TokenRouteDeps): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
 
   router.post(SCOPED_AUTH_GENERATE_PATH, requireCaller(verifier, GENERATE_CALLERS), async (req, res) => {
     const body = parseWith(GenerateScopedTokenRequest, req.body);
@@ -58,7 +58,10 @@ export function tokenRoutes({ tokens, verifier, logger, counters }: TokenRouteDe
     let validated;
     try {
       const fingerprints = [...(body.fingerprint !== undefined ? [body.fingerprint] : []), ...(body.fingerprintCandidates ?? [])];
-      validated = await tokens.validate(body.token, fingerprints);
+      validated = await tokens.validate(body.token, {
+        fingerprints,
+        ...(body.expiredGraceSeconds !== undefined ? { expiredGraceSeconds: body.expiredGraceSeconds } : {}),
+      });
     } catch (err) {
       if (err instanceof TokenRejected) {
         counters.validations.inc({ result: err.code });
