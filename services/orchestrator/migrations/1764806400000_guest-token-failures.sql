@@ -12,6 +12,19 @@ CREATE TABLE guest_token_failures (
 );
 CREATE INDEX guest_token_failures_forget_after_idx ON guest_token_failures (forget_after);
 
+-- Every replica hears of each counted mismatch when it commits: a token never seen failing is checked
+-- from memory (no query on a warm request), one that has failed anywhere is checked here every time.
+CREATE FUNCTION notify_token_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('webchat_token_failures', encode(NEW.token_hash, 'hex'));
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER guest_token_failures_notify AFTER INSERT OR UPDATE ON guest_token_failures
+  FOR EACH ROW EXECUTE FUNCTION notify_token_failure();
+
 -- Down Migration
 
+DROP TRIGGER guest_token_failures_notify ON guest_token_failures;
+DROP FUNCTION notify_token_failure();
 DROP TABLE guest_token_failures;

@@ -17,7 +17,7 @@ import { CachedAccountLookup } from '../../src/data-access/account-cache';
 import { createTokenServices } from '../../src/data-access/token-services';
 import { LaunchDarklyFlags, WEBCHAT_SECURITY_FLAG } from '../../src/domain/feature-flags';
 import { FingerprintGenerator, type FingerprintSensitivity } from '../../src/domain/fingerprint';
-import { createTokenFailureStore } from '../../src/data-access/token-failures';
+import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures } from '../../src/data-access/token-failures';
 import { createIdentitySecretRepository, generateIdentitySecret, IdentitySecretSealer } from '../../src/data-access/identity-secrets';
 import { cachedIdentitySecrets } from '../../src/data-access/identity-secret-cache';
 
@@ -57,6 +57,8 @@ export interface SystemOptions {
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
+  /** The database this system uses (another orchestrator process can share it). */
+  databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
@@ -92,6 +94,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const accounts = createAccountRepository(db);
   const feed = options.accountCache ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200 }) : undefined;
   await feed?.start();
+  const failureFeed = options.accountCache
+    ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200, channel: TOKEN_FAILURES_CHANNEL })
+    : undefined;
+  await failureFeed?.start();
   const conversations = createConversationRepository(db);
   const identities = new ServiceIdentities();
   const logs = { orchestrator: captureLogs('orchestrator'), federated: captureLogs('federated-auth'), scoped: captureLogs('scoped-auth') };
@@ -141,7 +147,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     flags,
     fingerprints: new FingerprintGenerator(randomBytes(32).toString('base64url')),
     conversations,
-    tokenFailures: createTokenFailureStore(db),
+    tokenFailures: failureFeed ? watchedTokenFailures(createTokenFailureStore(db), failureFeed) : createTokenFailureStore(db),
     identitySecrets: cachedIdentitySecrets(identitySecretRepository, sealer, feed),
     readiness: { store: async () => (await db.ping(), true) },
     ...(options.now ? { now: options.now } : {}),
@@ -150,6 +156,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
 
   return {
     orchestratorUrl: orchestrator.url,
+    databaseUrl: database.url,
     federatedAuthUrl: federated.url,
     scopedAuth,
     flags: td,
@@ -193,6 +200,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       scopedClient.close();
       ldClient.close();
       await feed?.close();
+      await failureFeed?.close();
       await db.close();
       await database.drop();
     },
