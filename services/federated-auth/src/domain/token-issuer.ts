@@ -4,7 +4,7 @@ import {
   type GenerateScopedTokenRequest,
   type VerifiedGuest,
 } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { InternalClient } from '@webchat/internal-client';
 import { composeGuestGrants } from './grants';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
-import { AppError, isAppError } from '@webchat/http-kit';
+import { AppError, isAppError } from '@webchat/errors';
 import type { TokenServices } from '../data-access/token-services';
 import type { TokenFailureStore } from '../data-access/token-failures';
 import type { DeploymentKeySummary } from '../data-access/account-types';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { VerifiedGuest, type VerifiedGuest as VerifiedGuestType } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 
 /** The only algorithm a customer may sign with: the secret is shared, so an HMAC, and one we chose. */
 export const IDENTITY_TOKEN_ALGORITHM = 'HS256';

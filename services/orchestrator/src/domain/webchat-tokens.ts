@@ -1,5 +1,5 @@
 import { TTL_MIN, type VerifiedGuest, type WebchatTokenResponse } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { TokenServices } from '../data-access/token-services';
 import type { IdentitySecretLookup } from '../data-access/identity-secret-cache';
 import type { AccountView } from './accounts';

@@ -1,7 +1,9 @@
-import type { Express, Request } from 'express';
-import { RefreshTokenRequest, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenRequest } from '@webchat/contracts';
-import { AppError, parseWith } from '@webchat/http-kit';
-import { resolveDeploymentKey, type AccountLookup } from '../domain/accounts';
+import type { Request, Response } from 'express';
+import { createWebchatTokenRoute, refreshWebchatTokenRoute } from '@webchat/contracts';
+import { AppError } from '@webchat/errors';
+import type { RouteMounter } from '@webchat/http-kit';
+import { resolveDeploymentKey, type AccountLookup, type AccountView } from '../domain/accounts';
+import type { Guest } from '../domain/web-channels';
 import { mintGuestToken, refreshGuestToken, type IdentityProof, type WebchatTokenDeps } from '../domain/webchat-tokens';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
@@ -34,10 +36,15 @@ function normaliseBody(req: Request): Record<string, unknown> {
  * The deployment key is public, so a bare identity proves nothing (issue 12): it is refused by name,
  * never silently replaced, so an integration that still sends one learns what to send instead.
  */
-function proofOf(body: Record<string, unknown>, input: { previousToken?: string | undefined; identityToken?: string | undefined }): IdentityProof {
+function tokenBody(req: Request): Record<string, unknown> {
+  const body = normaliseBody(req);
   if ('identity' in body) {
     throw new AppError('identity_proof_required', 'An identity is kept only with proof: send the previous token as previousToken, or a signed identityToken');
   }
+  return body;
+}
+
+function proofOf(input: { previousToken?: string | undefined; identityToken?: string | undefined }): IdentityProof {
   if (input.previousToken !== undefined && input.identityToken !== undefined) {
     throw new AppError('invalid_request', 'Send one proof of identity: previousToken or identityToken, not both', {
       errors: [{ field: 'identityToken', message: 'must not be sent with previousToken' }],
@@ -48,26 +55,33 @@ function proofOf(body: Record<string, unknown>, input: { previousToken?: string 
   return undefined;
 }
 
-export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
-  app.post(WEBCHAT_TOKEN_PATH, async (req, res) => {
-    const body = normaliseBody(req);
-    const { identity: _refused, ...rest } = body;
-    const input = parseWith(WebchatTokenRequest, rest);
-    const proof = proofOf(body, input);
-    // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
-    const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
+export function mountWebchatTokenRoutes(routes: RouteMounter<Guest>, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
+  // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
+  async function accountFor(req: Request, res: Response, deploymentKey: string): Promise<AccountView> {
+    const account = await resolveDeploymentKey(deps.accounts, deploymentKey);
     res.locals.account = account;
     enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
-    const token = await mintGuestToken(deps, account, signalsOf(req), proof);
-    res.status(200).json(token);
-  });
+    return account;
+  }
 
-  app.post(WEBCHAT_REFRESH_PATH, async (req, res) => {
-    const input = parseWith(RefreshTokenRequest, normaliseBody(req));
-    const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
-    res.locals.account = account;
-    enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
-    const token = await refreshGuestToken(deps, account, input.token, signalsOf(req));
-    res.status(200).json(token);
-  });
+  routes.mount(
+    createWebchatTokenRoute,
+    async ({ req, res, body, count }) => {
+      const proof = proofOf(body);
+      const account = await accountFor(req, res, body.deploymentKey);
+      const onMinted = (bound: boolean) => count.issued.inc({ fingerprint_bound: String(bound) });
+      return mintGuestToken({ ...deps, onMinted }, account, signalsOf(req), proof);
+    },
+    { body: tokenBody },
+  );
+
+  routes.mount(
+    refreshWebchatTokenRoute,
+    async ({ req, res, body, count }) => {
+      const account = await accountFor(req, res, body.deploymentKey);
+      const onMinted = (bound: boolean) => count.issued.inc({ fingerprint_bound: String(bound) });
+      return refreshGuestToken({ ...deps, onMinted }, account, body.token, signalsOf(req));
+    },
+    { body: normaliseBody },
+  );
 }
