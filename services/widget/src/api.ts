@@ -107,7 +107,8 @@ export class WebchatApi {
     throw new WebchatError(response.ok ? 'unavailable' : kindOf(response.status, code), code, response.status, retryAfter);
   }
 
-  token(headers: Record<string, string>, input: { identity?: string; customerFriendlyName?: string }): Promise<TokenResponse> {
+  /** A new token: for a new guest, or for the one a previous token or a customer-signed identity token proves. */
+  token(headers: Record<string, string>, input: { previousToken?: string; identityToken?: string; customerFriendlyName?: string }): Promise<TokenResponse & { verifiedGuest?: { name?: string; email?: string } }> {
     return this.request('POST', PATHS.token, headers, { deploymentKey: this.deploymentKey, ...input });
   }
 

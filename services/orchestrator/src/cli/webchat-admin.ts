@@ -19,8 +19,8 @@ export interface CliIo {
   devSecretsDir?: string;
   /** How long to wait for the database before saying it is unreachable. */
   connectTimeoutMs?: number;
-  /** IDENTITY_SECRETS_KEY; default the development key in `devSecretsDir`. */
-  identitySecretsKey?: string;
+  /** IDENTITY_SECRETS_KEY; null when it is not configured (production); default the development key in `devSecretsDir`. */
+  identitySecretsKey?: string | null;
 }
 
 export const EXIT_OK = 0;
@@ -38,6 +38,11 @@ function redactUrl(url: string): string {
   } catch {
     return '(DATABASE_URL is not a URL)';
   }
+}
+
+function identitySecretsKeyOf(io: CliIo): string {
+  if (io.identitySecretsKey === null) throw new UsageError('identity-secret commands need IDENTITY_SECRETS_KEY (the orchestrator\'s value)');
+  return io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir());
 }
 
 /** One line and an exit code for anything a command throws. */
@@ -121,7 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       repository: createIdentitySecretRepository(
         (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
       ),
-      sealer: new IdentitySecretSealer(io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir())),
+      sealer: new IdentitySecretSealer(identitySecretsKeyOf(io)),
     }),
     devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),
     out: line(io.stdout),
@@ -141,7 +146,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 export async function main(): Promise<void> {
   let databaseUrl: string;
-  let identitySecretsKey: string;
+  let identitySecretsKey: string | null;
   try {
     ({ DATABASE_URL: databaseUrl, IDENTITY_SECRETS_KEY: identitySecretsKey } = loadCliConfig());
   } catch (error) {
