@@ -22,7 +22,7 @@ describe('with two orchestrator processes', () => {
     keysDir = writeServiceKeyFiles(system);
     const env = { TOKEN_FAILURE_LIMIT: String(FAILURE_LIMIT) };
     replicas = await Promise.all([startOrchestratorProcess(system, system.databaseUrl, keysDir, env), startOrchestratorProcess(system, system.databaseUrl, keysDir, env)]);
-  }, 150_000);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all((replicas ?? []).map((r) => r.stop()));
     await system?.stop();

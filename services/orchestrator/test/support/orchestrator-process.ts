@@ -54,7 +54,7 @@ export async function startOrchestratorProcess(
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/readyz`, { timeoutMs: 60_000, abortIf: () => (child.exitCode !== null ? new Error(`exited with ${child.exitCode}`) : undefined) });
+    await waitForHttp(`${url}/readyz`, { timeoutMs: 120_000, abortIf: () => (child.exitCode !== null ? new Error(`exited with ${child.exitCode}`) : undefined) });
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`orchestrator process did not get ready: ${String(err)}\n${stderr}`);
