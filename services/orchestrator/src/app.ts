@@ -14,6 +14,9 @@ import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { guestStep, mountWebChannelRoutes } from './routes/web-channels';
+import { mountPublicOpenApiRoute } from './routes/public-openapi';
+import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
   config: Pick<
@@ -37,6 +40,8 @@ export interface OrchestratorDeps {
   tokenFailures: TokenFailureStore;
   /** The opened identity secrets of an account (cached). */
   identitySecrets: IdentitySecretLookup;
+  /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
+  refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
@@ -46,6 +51,13 @@ export interface OrchestratorDeps {
 const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' };
 
 export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
+
+/** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
+export const publicOpenApi = () =>
+  buildOpenApi(
+    { title: 'Webchat public API', version: '2.0.0', description: 'The routes Starship serves; errors are RFC 9457 problem details with a stable code' },
+    orchestratorRoutes,
+  );
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
   // Every use of a guest token meets the same checks: the shared mismatch count and its limit.
@@ -57,6 +69,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     fingerprints: deps.fingerprints,
     conversations: deps.conversations,
     messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
   };
   return createServiceApp<Guest>(
     {
@@ -73,10 +86,13 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     },
     (app, routes) => {
       app.use(guardPublicBody());
+      mountWebchatConfigurationRoute(routes, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
+      mountPublicOpenApiRoute(routes, publicOpenApi());
       mountWebchatTokenRoutes(routes, {
         ...tokenChecks,
         previousTokenGraceSeconds: deps.config.PREVIOUS_TOKEN_GRACE_SECONDS,
         identitySecrets: deps.identitySecrets,
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,

@@ -9,6 +9,8 @@ import { createConversationRepository } from './data-access/conversation-reposit
 import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
 import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
 import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
+import { createRefusedOriginRepository } from './data-access/refused-origins';
+import { createOriginRefusals } from './domain/origin-refusals';
 import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import type { AccountLookup } from './domain/accounts';
@@ -62,7 +64,10 @@ async function main(): Promise<void> {
     logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
   });
 
+  const refusals = createOriginRefusals(createRefusedOriginRepository(db), logger);
+
   const { app, lifecycle } = createApp({
+    refusals,
     config,
     logger,
     accounts,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
   logger.info('listening', { url: running.url });
   exitOnSignals(running, logger, async () => {
     tokens.close();
+    await refusals.close();
     await flags.close();
     await feed?.close();
     await failureFeed?.close();

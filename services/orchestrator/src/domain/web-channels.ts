@@ -6,12 +6,16 @@ import type { ConversationRecord, ConversationRepository, MessageRateLimit, Mess
 import { fromStore, type AccountLookup } from './accounts';
 import type { FingerprintSignals } from './fingerprint';
 import { checkGuestToken, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
+import type { OriginRefusals } from './origin-refusals';
+import { checkConfiguredPreEngagement } from './widget-configuration';
 
 export interface WebChannelDeps extends GuestTokenCheckDeps {
   accounts: Pick<AccountLookup, 'getAccount'>;
   conversations: ConversationRepository;
   /** Guest messages per conversation and window; a guest typing never meets it, a script does. */
   messageRateLimit: MessageRateLimit;
+  /** Counts refused origins for the operator. */
+  refusals?: OriginRefusals;
 }
 
 /** The token holder, as scoped-auth vouched for it, and the account configuration read once for this request. */
@@ -74,6 +78,7 @@ const toWebChannel = (conversation: ConversationRecord): WebChannel => ({
 
 /** The welcome (from the account, or a default) and the question are stored with the conversation, in one transaction. */
 export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input: z.output<typeof CreateWebChannelRequest>): Promise<WebChannel> {
+  checkConfiguredPreEngagement(guest.account, input.preEngagementData);
   const question = preEngagementQuestion(input.preEngagementData);
   const welcome = guest.account.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE;
   const { conversation } = await fromStore(() =>
