@@ -28,7 +28,6 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, title: 'The body is too large' },
   uri_too_long: { status: 414, title: 'The request URI is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
-  range_not_satisfiable: { status: 416, title: 'The requested range is not available' },
   rate_limited: { status: 429, title: 'Too many requests' },
   request_headers_too_large: { status: 431, title: 'The request headers are too large' },
   internal_error: { status: 500, title: 'Internal error' },

@@ -8,7 +8,6 @@ import { DEFAULTS } from '../../starship/src/render';
 import { rawBody, rawExchange, send, type RawResponse } from './support/client';
 import { recordFigures } from './support/figures';
 import { expectNoLeaks } from './support/log-check';
-import { expectProblem } from './support/problems';
 import { CHANNELS, REFRESH, TOKEN, guestHeaders, noteTokens, startStack, type Stack } from './support/stack';
 
 const rate = (spec: string) => Number(/^(\d+)r\/s$/.exec(spec)?.[1] ?? 1);
@@ -72,7 +71,9 @@ describe(`path variants of every limited route meet the same limit (per address 
     let successes = 0;
     for (const { path, response } of answers) {
       tried += 1;
-      const allowed = path === canonical ? [success, 429] : [404, 429];
+      // Another spelling is nginx's 404, or reaches the orchestrator through a limited location and is refused
+      // there (404, or 400 when `%2F` makes the rest of the path a malformed SID): never the route's success.
+      const allowed = path === canonical ? [success, 429] : [400, 404, 429];
       expect({ path, allowed: allowed.includes(response.status) }).toEqual({ path, allowed: true });
       if (response.status !== success) expect(Problem.safeParse(response.json()).success).toBe(true);
       if (response.status === success) successes += 1;
@@ -167,9 +168,10 @@ describe('every answer nginx makes itself is problem+json, and the widget is ser
     expect({ status: problem.status, code: problem.code }).toEqual({ status, code });
   });
 
-  test('when a range of the widget cannot be satisfied, then 416 as problem+json', async () => {
+  test('when a range of the widget cannot be satisfied, then the whole file, never an HTML 416', async () => {
     const response = await send(stack.edge.port, { path: '/assets/webchat.js', headers: { range: 'bytes=99999999-' } });
-    expectProblem(response, 416, 'range_not_satisfiable');
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('Webchat');
   });
 
   test('the widget script is served with charset=utf-8, so a host page without <meta charset> reads its text right', async () => {

@@ -70,7 +70,6 @@ const PROBLEM_DETAILS: Partial<Record<ErrorCode, string>> = {
   rate_limited: 'Too many requests from this address or with this token; retry after the number of seconds in Retry-After',
   request_timeout: 'The request was not received in time',
   length_required: 'This request needs a Content-Length',
-  range_not_satisfiable: 'The requested range is not available',
   not_implemented: 'The edge does not implement this request (for example an unknown Transfer-Encoding)',
   http_version_not_supported: 'Use HTTP/1.0 or HTTP/1.1',
   internal_error: 'The edge could not handle the request',

@@ -106,7 +106,7 @@ describe('renderStarshipConfig', () => {
   it("builds every problem body nginx returns from the contracts' error codes", () => {
     const text = renderStarshipConfig(base);
     const returns = [...text.matchAll(/return (\d{3}) '(\{"type".*\})';/g)];
-    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 408, 411, 413, 414, 416, 429, 431, 500, 501, 502, 503, 504, 505]);
+    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 408, 411, 413, 414, 429, 431, 500, 501, 502, 503, 504, 505]);
     for (const [, status, body] of returns) {
       const problem = Problem.parse(JSON.parse((body ?? '').replace('$starship_request_id', 'abcdefgh12345678')));
       expect(problem.status).toBe(Number(status));
