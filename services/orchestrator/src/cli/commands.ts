@@ -3,8 +3,9 @@ import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
 import { formatAccount, formatKey, toJson } from './format';
 import { seedDemo } from './seed-demo';
+import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands';
 
-export interface CommandContext {
+export interface CommandContext extends WebhookCommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
   migrate(options: { createDatabase: boolean }): Promise<void>;
@@ -115,6 +116,7 @@ export const COMMANDS: Record<string, Command> = {
     context.out(formatAccount(seed.account));
     context.out(`Deployment key: ${seed.key}`);
   },
+  ...WEBHOOK_COMMANDS,
 };
 
 /** `accounts list` → the command and its remaining arguments. */

@@ -1,6 +1,7 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createWebhookRepository } from '../data-access/webhook-repository';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
 import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
@@ -11,6 +12,8 @@ import { USAGE } from './usage';
 
 export interface CliIo {
   databaseUrl: string;
+  /** Webhook URLs may be http or loopback/private (development and test only). */
+  allowLocalWebhookUrls?: boolean;
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown };
   /** Where seed-demo keeps the stable demo key; default `<repo>/.dev-secrets`. */
@@ -100,11 +103,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   const connectTimeoutMs = io.connectTimeoutMs ?? 3000;
   let db: Database | undefined;
+  const database = () =>
+    (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' }));
   const context: CommandContext = {
-    repository: async () =>
-      createAccountRepository(
-        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
-      ),
+    repository: async () => createAccountRepository(database()),
+    webhooks: async () => createWebhookRepository(database(), { allowLocal: io.allowLocalWebhookUrls ?? true }),
     async migrate({ createDatabase: create }) {
       if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
       try {
@@ -131,15 +134,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 export async function main(): Promise<void> {
   let databaseUrl: string;
+  let allowLocalWebhookUrls: boolean;
   try {
-    databaseUrl = loadCliConfig().DATABASE_URL;
+    ({ DATABASE_URL: databaseUrl, allowLocalWebhookUrls } = loadCliConfig());
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.join('; ') : String(error);
     process.stderr.write(`webchat-admin: invalid environment: ${problems}\n`);
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, allowLocalWebhookUrls, stdout: process.stdout, stderr: process.stderr });
 }
 
 if (require.main === module) void main();
