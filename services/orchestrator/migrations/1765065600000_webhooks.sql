@@ -16,7 +16,7 @@ CREATE TABLE webhook_endpoints (
   created_at                 timestamptz NOT NULL DEFAULT now(),
   updated_at                 timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX webhook_endpoints_account_idx ON webhook_endpoints (account_sid) WHERE enabled;
+CREATE INDEX webhook_endpoints_account_idx ON webhook_endpoints (account_sid);
 
 -- The outbox: one row per (endpoint, event), written by the trigger below in the transaction that wrote the
 -- event. The dispatcher delivers the pending rows of one (endpoint, conversation) in `position` order.
@@ -61,16 +61,19 @@ BEGIN
     run_at => p_run_at, job_key => 'webhook:' || p_endpoint_id || ':' || p_conversation_sid, max_attempts => 10);
 END $$;
 
+-- A disabled endpoint's events are kept (pending, not woken): enabling it wakes them, in order.
 CREATE FUNCTION conversation_events_enqueue_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  endpoint_id text;
+  endpoint record;
 BEGIN
-  FOR endpoint_id IN
-    SELECT id FROM webhook_endpoints WHERE account_sid = NEW.account_sid AND enabled AND NEW.type = ANY (events)
+  FOR endpoint IN
+    SELECT id, enabled FROM webhook_endpoints WHERE account_sid = NEW.account_sid AND NEW.type = ANY (events)
   LOOP
     INSERT INTO webhook_deliveries (endpoint_id, event_id, conversation_sid, position)
-    VALUES (endpoint_id, NEW.id, NEW.conversation_sid, NEW.position);
-    PERFORM webhook_wake(endpoint_id, NEW.conversation_sid);
+    VALUES (endpoint.id, NEW.id, NEW.conversation_sid, NEW.position);
+    IF endpoint.enabled THEN
+      PERFORM webhook_wake(endpoint.id, NEW.conversation_sid);
+    END IF;
   END LOOP;
   RETURN NULL;
 END $$;

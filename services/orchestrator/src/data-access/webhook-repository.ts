@@ -70,9 +70,9 @@ const REPLAY_SQL = `
       SET status = 'pending', pending_since = now(), next_attempt_at = now(), finished_at = NULL
     RETURNING endpoint_id, conversation_sid
   )
-  SELECT count(*)::int AS queued, coalesce(sum(w.woken), 0)::int AS woken
+  SELECT coalesce(sum(grouped.n), 0)::int AS queued
     FROM (SELECT endpoint_id, conversation_sid, count(*) AS n FROM queued GROUP BY 1, 2) grouped,
-         LATERAL (SELECT 1 AS woken FROM webhook_wake(grouped.endpoint_id, grouped.conversation_sid)) w`;
+         LATERAL webhook_wake(grouped.endpoint_id, grouped.conversation_sid)`;
 
 export function createWebhookRepository(db: Database, policy: UrlPolicy) {
   async function endpoint(id: string, q: Queryable = db): Promise<EndpointRow> {

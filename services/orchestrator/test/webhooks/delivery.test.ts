@@ -108,3 +108,93 @@ describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback
     await world.admin('webhooks', 'remove', endpointId);
   });
 });
+
+describe('webhook delivery: what the operator controls', () => {
+  it('when the receiver answers a redirect, then it is not followed: the other address gets nothing and the attempt counts as failed', async () => {
+    const target = await receiver();
+    const hook = await receiver(() => ({ status: 307, headers: { location: target.url } }));
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    await (await openConversation(world)).say('redirect me');
+    await eventually(() => hook.received.length >= 2, 'two attempts');
+    expect(target.received).toHaveLength(0);
+    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string }>;
+    expect(attempts.filter((a) => a.endpointId === endpointId).slice(0, 2)).toEqual([
+      expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
+      expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
+    ]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the secret is rotated, then deliveries carry both signatures during the overlap and only the new one after it', async () => {
+    const hook = await receiver();
+    const { id: endpointId, secret: oldSecret } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    const rotated = await world.admin('webhooks', 'rotate-secret', endpointId, '--overlap-seconds', '3', '--json');
+    const newSecret = (JSON.parse(rotated.stdout) as { secret: string }).secret;
+    await conversation.say('during the overlap');
+    await eventually(() => hook.received.length >= 1, 'the overlap delivery');
+    const during = hook.received[0]!;
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [oldSecret, newSecret]) expect(() => new Webhook(secret).verify(during.body, during.headers as Record<string, string>)).not.toThrow();
+
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    await conversation.say('after the overlap');
+    await eventually(() => hook.received.length >= 2, 'the delivery after the overlap');
+    const after = hook.received[1]!;
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(() => new Webhook(newSecret).verify(after.body, after.headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(oldSecret).verify(after.body, after.headers as Record<string, string>)).toThrow();
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when an event is replayed (by id, or a conversation since a time), then it is sent again with the same webhook-id and body', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await addEndpoint(world, hook.url);
+    const conversation = await openConversation(world);
+    await conversation.say('one');
+    await conversation.say('two');
+    await eventually(() => hook.received.length >= 3, 'the first deliveries');
+    const first = hook.received[1]!;
+    const eventId = String(first.headers['webhook-id']);
+
+    const replayed = await world.admin('webhooks', 'replay', eventId);
+    expect(replayed).toMatchObject({ code: 0, stdout: '1 deliveries queued again (same event ids)' });
+    await eventually(() => hook.received.length >= 4, 'the replay');
+    expect(hook.received[3]!.headers['webhook-id']).toBe(eventId);
+    expect(hook.received[3]!.body).toBe(first.body);
+
+    expect((await world.admin('webhooks', 'replay', conversation.sid, '--since', '1h')).stdout).toBe('3 deliveries queued again (same event ids)');
+    await eventually(() => hook.received.length >= 7, 'the conversation replay');
+    expect(hook.received.slice(4).map((r) => r.headers['webhook-id'])).toEqual(hook.received.slice(0, 3).map((r) => r.headers['webhook-id']));
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the receiver answers 410 Gone, then the endpoint is disabled and later events are kept, not sent', async () => {
+    const hook = await receiver(() => 410);
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    await conversation.say('are you there');
+    await eventually(async () => (await world.admin('webhooks', 'list', world.accountSid)).stdout.includes(`${endpointId}  disabled (410 Gone)`), 'the endpoint disabled');
+    await conversation.say('still there?');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(hook.received).toHaveLength(1);
+    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string }>;
+    expect(attempts.filter((a) => a.endpointId === endpointId)).toEqual([expect.objectContaining({ statusCode: 410, outcome: 'gone' })]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when an endpoint is disabled and enabled again, then what happened meanwhile is delivered in order', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    expect((await world.admin('webhooks', 'disable', endpointId)).code).toBe(0);
+    await conversation.say('x1');
+    await conversation.say('x2');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(hook.received).toHaveLength(0);
+    expect((await world.admin('webhooks', 'enable', endpointId)).code).toBe(0);
+    await eventually(() => hook.received.length >= 2, 'the kept events');
+    expect(hook.events().map((e) => e.data.body)).toEqual(['x1', 'x2']);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+});

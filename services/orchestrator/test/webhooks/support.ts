@@ -83,16 +83,18 @@ export interface Received {
 }
 
 /** A real HTTP receiver on 127.0.0.1; `respond` decides each answer (default 200). */
-export async function startReceiver(respond: (request: Received, index: number) => number | 'hang' | { status: number; headers: Record<string, string> } = () => 200) {
+type Answer = number | 'hang' | { status: number; headers: Record<string, string> };
+
+export async function startReceiver(respond: (request: Received, index: number) => Answer | Promise<Answer> = () => 200) {
   const received: Received[] = [];
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const request: Received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(request);
-      const answer = respond(request, received.length - 1);
+      const answer = await respond(request, received.length - 1);
       if (answer === 'hang') {
         hanging.add(res);
         return;
