@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
-/** The event types an endpoint can subscribe to (the conversation event log's types). */
-export const WEBHOOK_EVENT_TYPES = ['conversation.created', 'message.created', 'conversation.closed'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES } from '@webchat/contracts';
 
-/** What a receiver gets as the body: the same for every attempt of one event, so `webhook-id` dedupes it. */
+/** What a receiver gets as the body (`WebhookEvent` in @webchat/contracts): the same on every attempt. */
 export interface WebhookEventPayload {
   id: string;
   type: string;

@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     applicationName: DISPATCHER_SERVICE_NAME,
     onError: (err) => logger.warn('idle database connection failed', { err }),
   });
+  // A checked-out client whose connection drops (Postgres restart) must not crash the process; its job is retried.
+  db.pool.on('connect', (client) => client.on('error', (err) => logger.warn('database connection failed', { err })));
   const runner = await startDispatcher(db, config, logger);
   const { app, lifecycle } = createServiceApp(
     {

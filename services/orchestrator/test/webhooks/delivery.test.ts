@@ -1,4 +1,6 @@
 import { Webhook } from 'standardwebhooks';
+import { WebhookEvent } from '@webchat/contracts';
+import { orchestratorOpenApi } from '../../src/app';
 import { addEndpoint, createWorld, eventually, openConversation, startDispatcher, startReceiver, type Dispatcher, type World } from './support';
 
 let world: World;
@@ -8,7 +10,7 @@ const receivers: Array<{ close(): Promise<void> }> = [];
 beforeAll(async () => {
   world = await createWorld();
   dispatcher = await startDispatcher(world.testDb.url);
-}, 40_000);
+}, 90_000);
 
 afterAll(async () => {
   await dispatcher?.kill();
@@ -42,6 +44,8 @@ describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback
       data: expect.objectContaining({ conversationSid: conversation.sid, author: 'guest', body: 'hello there' }),
     });
     expect(delivery!.headers['webhook-id']).toMatch(/^EV[0-9a-f]{32}$/);
+    expect(() => WebhookEvent.parse(verified)).not.toThrow(); // the shape the OpenAPI description documents
+    expect(Object.keys(orchestratorOpenApi().webhooks ?? {})).toEqual(['conversation.created', 'message.created', 'conversation.closed']);
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>)).toThrow();
 
     const deliveries = await world.admin('webhooks', 'deliveries', world.accountSid, '--json');

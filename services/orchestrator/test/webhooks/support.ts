@@ -157,7 +157,7 @@ export async function startDispatcher(databaseUrl: string, env: Record<string, s
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000; // tsx start-up on a busy 2-core machine
   for (;;) {
     if (child.exitCode !== null) throw new Error(`dispatcher exited at start:\n${output}`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
