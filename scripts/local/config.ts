@@ -12,6 +12,7 @@ export interface RunnerConfig {
     orchestrator: number;
     federatedAuth: number;
     scopedAuth: number;
+    webhookDispatcher: number;
     starship: number;
     demo: number;
     demoAlt: number;
@@ -27,6 +28,7 @@ const PORT_VARIABLES = {
   orchestrator: ['ORCHESTRATOR_PORT', 4000, 'the orchestrator'],
   federatedAuth: ['FEDERATED_AUTH_PORT', 4100, 'federated-auth'],
   scopedAuth: ['SCOPED_AUTH_PORT', 4200, 'scoped-auth'],
+  webhookDispatcher: ['WEBHOOK_DISPATCHER_PORT', 4300, "the webhook dispatcher's health endpoints"],
   starship: ['STARSHIP_PORT', 8080, 'Starship, the public edge'],
   demo: ['DEMO_PORT', 3000, 'the demo site (the allowed origin)'],
   demoAlt: ['DEMO_ALT_PORT', 3001, 'the second demo site (a not-allowed origin)'],

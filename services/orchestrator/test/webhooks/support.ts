@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { getFreePort, REPO_ROOT, TEMPLATE_ENV, createTestDatabase, type TestDatabase } from '@webchat/testkit';
 import { createAccountRepository } from '../../src/data-access/account-repository';
@@ -10,8 +11,10 @@ import { migrateUp } from '../../src/data-access/migrate';
 import { createDatabase, type Database } from '../../src/data-access/pool';
 import { runCli } from '../../src/cli/webchat-admin';
 
-const DISPATCHER_ENTRY = path.join(REPO_ROOT, 'services/orchestrator/src/webhooks/start.ts');
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+const DISPATCHER_ENTRY = path.join(REPO_ROOT, 'services/orchestrator/src/webhook-dispatcher.ts');
+// `node --import tsx`: one process, so a SIGKILL hits the dispatcher itself (the tsx CLI would be a parent
+// whose death leaves the real process running).
+const TSX_LOADER = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
 
 /** One test file's world: its own database, account and conversation repository. */
 export interface World {
@@ -139,7 +142,7 @@ export interface Dispatcher {
 export async function startDispatcher(databaseUrl: string, env: Record<string, string> = {}): Promise<Dispatcher> {
   const port = await getFreePort();
   let output = '';
-  const child = spawn(TSX, [DISPATCHER_ENTRY], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, DISPATCHER_ENTRY], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,

@@ -1,10 +1,10 @@
 import { createLogger } from '@webchat/logger';
 import { createServiceApp, exitOnSignals, listen, runService } from '@webchat/http-kit';
-import { createDatabase } from '../data-access/pool';
-import { DISPATCHER_SERVICE_NAME, loadDispatcherConfig } from './config';
-import { startDispatcher } from './dispatcher';
+import { createDatabase } from './data-access/pool';
+import { DISPATCHER_SERVICE_NAME, loadDispatcherConfig } from './webhooks/config';
+import { startDispatcher } from './webhooks/dispatcher';
 
-/** `pnpm --filter @webchat/orchestrator dispatcher`: the webhook dispatcher, its own process. */
+/** The webhook dispatcher, its own process: `pnpm --filter @webchat/orchestrator dispatcher`, `node dist/webhook-dispatcher.js` in the image. */
 async function main(): Promise<void> {
   const config = loadDispatcherConfig();
   const logger = createLogger({ service: DISPATCHER_SERVICE_NAME, level: config.LOG_LEVEL });
