@@ -11,7 +11,7 @@ export const dispatcherEnv = z.object({
   LOG_LEVEL: envLogLevel.describe('winston level: error, warn, info, debug'),
   DATABASE_URL: z.url().default(DEV_DATABASE_URL).describe('Postgres connection URL (the outbox and the job queue). Secret.'),
   WEBHOOK_CONCURRENCY: envInt(16, { min: 1, max: 200 }).describe('Deliveries this process sends at once'),
-  WEBHOOK_ENDPOINT_CONCURRENCY: envInt(4, { min: 1, max: 100 }).describe('Of those, at most this many to one endpoint, so a slow endpoint never holds every slot'),
+  WEBHOOK_ENDPOINT_CONCURRENCY: envInt(8, { min: 1, max: 100 }).describe('Of those, at most this many to one endpoint, so a slow endpoint never holds every slot'),
   WEBHOOK_TIMEOUT_MS: envInt(5000, { min: 100, max: 60_000 }).describe('A receiver must answer 2xx within this, else the attempt failed'),
   WEBHOOK_RETRY_BASE_MS: envInt(5000, { min: 10 }).describe('First retry delay; doubles per attempt, with jitter'),
   WEBHOOK_RETRY_MAX_MS: envInt(3_600_000, { min: 10 }).describe('Longest delay between two attempts'),

@@ -75,18 +75,18 @@ export interface AttemptRecord {
   nextAttemptAt?: Date;
 }
 
+/** The attempt and the delivery's new state in one round trip (the dispatcher's hot path). */
 export async function recordAttempt(tx: Queryable, attempt: AttemptRecord): Promise<void> {
-  await tx.query(
-    `INSERT INTO webhook_attempts (delivery_id, endpoint_id, status_code, error, latency_ms, outcome) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [attempt.deliveryId, attempt.endpointId, attempt.statusCode ?? null, attempt.error ?? null, attempt.latencyMs, attempt.outcome],
-  );
   const status = attempt.outcome === 'delivered' ? 'delivered' : attempt.outcome === 'failed' ? 'failed' : 'pending';
   await tx.query(
-    `UPDATE webhook_deliveries
-        SET attempts = attempts + 1, status = $2, next_attempt_at = coalesce($3, next_attempt_at),
-            finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
+    `WITH attempt AS (
+       INSERT INTO webhook_attempts (delivery_id, endpoint_id, status_code, error, latency_ms, outcome) VALUES ($1, $2, $3, $4, $5, $6)
+     )
+     UPDATE webhook_deliveries
+        SET attempts = attempts + 1, status = $7, next_attempt_at = coalesce($8, next_attempt_at),
+            finished_at = CASE WHEN $7 = 'pending' THEN NULL ELSE now() END
       WHERE id = $1`,
-    [attempt.deliveryId, status, attempt.nextAttemptAt ?? null],
+    [attempt.deliveryId, attempt.endpointId, attempt.statusCode ?? null, attempt.error ?? null, attempt.latencyMs, attempt.outcome, status, attempt.nextAttemptAt ?? null],
   );
   if (attempt.outcome === 'gone') {
     await tx.query(`UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'gone', updated_at = now() WHERE id = $1`, [attempt.endpointId]);
