@@ -15,6 +15,7 @@ import { clearLeftovers } from './local/leftovers';
 import { acquireRunnerLock } from './local/lock';
 import { assertPortsFree } from './local/ports';
 import { ServiceProcess } from './local/service-process';
+import { startEchoBot } from './local/echo-bot';
 import { demoOrigin, mintThroughStarship, startStarship, starshipUrl, type RunningStarship } from './local/starship';
 
 const DRAIN_GRACE_MS = 15_000;
@@ -42,7 +43,7 @@ async function stopEverything(): Promise<void> {
     say('stopping Starship (nginx)');
     await running.starship.nginx.stop(forced ? 0 : 5000).catch((error: unknown) => warn(`nginx: ${String(error)}`));
   }
-  const order = ['webhook-dispatcher', 'orchestrator', 'federated-auth', 'scoped-auth'];
+  const order = ['echo-bot', 'webhook-dispatcher', 'orchestrator', 'federated-auth', 'scoped-auth'];
   const services = [...running.services].sort((a, b) => order.indexOf(a.spec.name) - order.indexOf(b.spec.name));
   for (const service of services) {
     if (service.running) say(`stopping ${service.spec.name} (SIGTERM, drain)`);
@@ -132,6 +133,7 @@ function printSummary(config: RunnerConfig, demo: DemoAccount, databaseUrl: stri
     ['PostgreSQL', databaseUrl.replace(/:[^:@/]*@/, ':***@')],
     ['Demo account', demo.accountSid],
     ['Demo deployment key', demo.deploymentKey],
+    ...(config.echoBot ? [['Echo bot', `answers every guest message (http://127.0.0.1:${config.echoBot.port}/webhooks)`] as [string, string]] : []),
     ['Logs', join(config.dataDir, 'logs')],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
@@ -188,6 +190,15 @@ async function main(): Promise<void> {
   running.stopFollowing = followFile(running.starship.accessLog, (line) => access.line(line));
   const check = await step('self-check: token minted through Starship', () => mintThroughStarship(config, demo.deploymentKey));
   say(paint('gray', `  (request ${check.requestId}, ${check.ms} ms)`));
+  if (config.echoBot) {
+    const sink = new LogSink('echo-bot', 'green', join(config.dataDir, 'logs', 'echo-bot.log'));
+    running.sinks.push(sink);
+    const bot = await step('echo bot connected (agent "Echo", webhook on message.created)', () => startEchoBot(config, demo.accountSid, databaseUrl, sink, tsxLoader));
+    running.services.push(bot);
+    void bot.exited.then(() => {
+      if (!stopping) void shutdown(`echo-bot ${bot.describeExit()} unexpectedly`, 1);
+    });
+  }
   printSummary(config, demo, databaseUrl, Date.now() - startedAt);
 }
 

@@ -21,6 +21,8 @@ export interface RunnerConfig {
   databaseUrl: string | undefined;
   /** How long each service may take to become ready. */
   readyTimeoutMs: number;
+  /** WEBCHAT_ECHO_BOT=1: also connect and run examples/echo-bot (on ECHO_BOT_PORT, default 3900). */
+  echoBot?: { port: number };
 }
 
 const PORT_VARIABLES = {
@@ -60,8 +62,10 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
   if (/\s/.test(dataDir)) problems.push(`WEBCHAT_DATA_DIR must not contain whitespace (nginx and PostgreSQL paths): ${dataDir}`);
   const readyTimeoutMs = Number(env.WEBCHAT_READY_TIMEOUT_MS || 60_000);
   if (!Number.isFinite(readyTimeoutMs) || readyTimeoutMs <= 0) problems.push('WEBCHAT_READY_TIMEOUT_MS must be a positive number');
+  const echoBotPort = Number(env.ECHO_BOT_PORT || 3900);
+  if (env.WEBCHAT_ECHO_BOT === '1' && (!Number.isInteger(echoBotPort) || echoBotPort < 1 || echoBotPort > 65535)) problems.push('ECHO_BOT_PORT must be a port (1-65535)');
   if (problems.length > 0) throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);
-  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs };
+  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs, ...(env.WEBCHAT_ECHO_BOT === '1' ? { echoBot: { port: echoBotPort } } : {}) };
 }
 
 /** Every port the runner will bind, with what for and how to move it. */

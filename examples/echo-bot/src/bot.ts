@@ -56,6 +56,10 @@ export function createEchoBot(config: Pick<EchoBotConfig, 'webhookSecret' | 'api
   }
 
   return http.createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz')) {
+      res.writeHead(200).end();
+      return;
+    }
     if (req.method !== 'POST' || req.url?.split('?')[0] !== '/webhooks') {
       res.writeHead(404).end();
       return;
