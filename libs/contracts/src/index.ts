@@ -8,3 +8,4 @@ export * from './route';
 export * from './openapi';
 export * from './routes';
 export * from './webhooks';
+export * from './widget-configuration';

@@ -54,7 +54,9 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
     TOKEN_SIGNING_ACTIVE_KID: 'with one key (the deployed default) that key is active; set it during a rotation (Deploy guide)',
     TOKEN_ENCRYPTION_ACTIVE_KID: 'with one key (the deployed default) that key is active; set it during a rotation (Deploy guide)',
   },
-  'webchat-admin': {},
+  'webchat-admin': {
+    WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
+  },
   'webhook-dispatcher': {
     WEBHOOK_SWEEP_GRACE_SECONDS: '30 s after a delivery was due, its dispatcher is taken for dead; tuned with the code',
     WEBHOOK_POLL_INTERVAL_MS: 'jobs arrive by LISTEN/NOTIFY; the 2 s poll is only the fallback',
