@@ -109,7 +109,7 @@ function serviceEnv(config: RunnerConfig, name: string, port: number, databaseUr
   if (name === 'federated-auth') return { ...common, SCOPED_AUTH_URL: urls.scoped };
   // Development: receivers on this machine (http, loopback) are allowed, so a local bot or RequestBin-like tool works.
   if (name === 'webhook-dispatcher') return { ...common, DATABASE_URL: databaseUrl, WEBHOOK_ALLOW_LOCAL_URLS: 'true' };
-  return { ...common, DATABASE_URL: databaseUrl, FEDERATED_AUTH_URL: urls.federated, SCOPED_AUTH_URL: urls.scoped, TRUST_PROXY_HOPS: '1' };
+  return { ...common, DATABASE_URL: databaseUrl, FEDERATED_AUTH_URL: urls.federated, SCOPED_AUTH_URL: urls.scoped, TRUSTED_PROXIES: 'loopback' };
 }
 
 async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
