@@ -11,6 +11,9 @@ import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
+import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
+import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
+import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
 import { createRefusedOriginRepository, type RefusedOriginRepository } from './data-access/refused-origins';
 import { createOriginRefusals, type OriginRefusals } from './domain/origin-refusals';
 import type { AccountLookup } from './domain/accounts';
@@ -38,6 +41,8 @@ export interface Orchestrator extends ServiceApp {
   refusedOrigins: RefusedOriginRepository;
   /** The account cache's change feed, when ACCOUNT_CACHE_ENABLED. */
   feed: PgAccountChangeFeed | undefined;
+  /** The token-failure feed (mismatches counted on any replica), when ACCOUNT_CACHE_ENABLED. */
+  failureFeed: PgAccountChangeFeed | undefined;
   /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
   close(): Promise<void>;
 }
@@ -59,10 +64,15 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
   });
   const repository = createAccountRepository(db);
   let feed: PgAccountChangeFeed | undefined;
+  let failureFeed: PgAccountChangeFeed | undefined;
   let accounts: AccountLookup = repository;
+  let tokenFailures: TokenFailureStore = createTokenFailureStore(db);
   if (config.ACCOUNT_CACHE_ENABLED) {
-    feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : undefined);
-    await feed.start();
+    const retry = overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {};
+    feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, retry);
+    failureFeed = new PgAccountChangeFeed(config.DATABASE_URL, logger, { ...retry, channel: TOKEN_FAILURES_CHANNEL });
+    await Promise.all([feed.start(), failureFeed.start()]);
+    tokenFailures = watchedTokenFailures(createTokenFailureStore(db), failureFeed);
     accounts = new CachedAccountLookup(repository, feed, {
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
@@ -97,6 +107,8 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations,
+    tokenFailures,
+    identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
     readiness: {
       store: async () => {
         await db.ping();
@@ -114,11 +126,13 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     refusals,
     refusedOrigins,
     feed,
+    failureFeed,
     async close() {
       tokens.close();
       await refusals.close();
       await flags.close();
       await feed?.close();
+      await failureFeed?.close();
       await db.close();
     },
   };

@@ -4,6 +4,7 @@ export * from './http';
 export * from './jose';
 export * from './keys';
 export * from './logs';
+export * from './orchestrator-process';
 export * from './own-cluster';
 export * from './raw-http';
 export * from './scoped-auth';

@@ -5,6 +5,7 @@ import { createTestDatabase } from '@webchat/testkit';
 import { buildOrchestrator } from '@webchat/orchestrator/src/compose';
 import { orchestratorEnv } from '@webchat/orchestrator/src/config';
 import type { Database } from '@webchat/orchestrator/src/data-access/pool';
+import { createIdentitySecretRepository, generateIdentitySecret, IdentitySecretSealer } from '@webchat/orchestrator/src/data-access/identity-secrets';
 import type { AccountRepository } from '@webchat/orchestrator/src/data-access/account-repository';
 import type { ConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
 import type { PgAccountChangeFeed } from '@webchat/orchestrator/src/data-access/account-changes';
@@ -35,11 +36,17 @@ export interface SystemOptions {
   databaseUrl?: string;
   /** Cache account configuration across requests, kept exact by LISTEN/NOTIFY (as start.ts does). */
   accountCache?: boolean;
+  /** How long after expiry a previous token still proves its identity (default 30 days, as in production). */
+  previousTokenGraceSeconds?: number;
+  /** Fingerprint mismatches that kill a token (default 5). */
+  tokenFailureLimit?: number;
+  /** Proxies whose X-Forwarded-For is believed (default loopback, as in development). */
+  trustedProxies?: string[];
 }
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
-  /** The system's own database, for a test that drives webchat-admin against it. */
+  /** The system's own database, for a test that drives webchat-admin or another orchestrator process against it. */
   databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
@@ -58,6 +65,8 @@ export interface SystemUnderTest {
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
   setSecurityFlag(on: boolean): void;
+  /** What `webchat-admin identity-secret rotate` does: a new identity secret for the account, returned once. */
+  rotateIdentitySecret(accountSid: string): Promise<string>;
   createAccount(settings?: {
     allowedOrigins?: string[];
     fingerprintSensitivity?: FingerprintSensitivity;
@@ -104,6 +113,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       ACCOUNT_CACHE_ENABLED: String(options.accountCache ?? false),
       GUEST_MESSAGE_LIMIT: String(options.guestMessageLimit?.messages ?? 30),
       GUEST_MESSAGE_WINDOW_SECONDS: String(options.guestMessageLimit?.windowSeconds ?? 60),
+      TRUSTED_PROXIES: (options.trustedProxies ?? ['loopback']).join(','),
+      PREVIOUS_TOKEN_GRACE_SECONDS: String(options.previousTokenGraceSeconds ?? 30 * 86_400),
+      TOKEN_FAILURE_LIMIT: String(options.tokenFailureLimit ?? 5),
+      IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
       SERVICE_AUTH_PRIVATE_KEY: 'given as a key object below',
     }),
     serviceAuthPrivateKey: identities.privateKeys.orchestrator,
@@ -122,6 +135,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     drainTimeoutMs: 1000,
   });
   const { db, accounts, conversations, feed, refusals, refusedOrigins } = orchestratorService;
+  // What `webchat-admin identity-secret rotate` does, under the orchestrator's own key.
+  const sealer = new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY);
+  const identitySecretRepository = createIdentitySecretRepository(db);
 
   return {
     orchestratorUrl: orchestrator.url,
@@ -146,6 +162,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     },
     setSecurityFlag(on) {
       td.update(td.flag(WEBCHAT_SECURITY_FLAG).booleanFlag().variationForAll(on));
+    },
+    async rotateIdentitySecret(accountSid) {
+      const secret = generateIdentitySecret();
+      await identitySecretRepository.rotate(accountSid, sealer.seal(accountSid, secret));
+      return secret;
     },
     async createAccount(settings = {}) {
       const account = await accounts.createAccount({ friendlyName: `Test ${randomBytes(3).toString('hex')}` });

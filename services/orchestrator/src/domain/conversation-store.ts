@@ -8,6 +8,8 @@ export interface ConversationRecord {
   identity: string;
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
+  /** What the customer's server vouched for about the guest (a verified identity token); null otherwise. */
+  verifiedGuest: { name?: string; email?: string } | null;
   /** The first system message (the welcome), null when the conversation has none. */
   welcomeMessage: string | null;
   createdAt: Date;
@@ -29,6 +31,7 @@ export interface ConversationOwner {
 export interface NewConversation extends ConversationOwner {
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
+  verifiedGuest?: { name?: string; email?: string } | null;
   /** Stored in this order, in the same transaction as the conversation. */
   messages: Array<{ author: MessageAuthor; body: string }>;
 }

@@ -1,17 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { REPO_ROOT, getFreePort, waitForHttp } from '@webchat/testkit';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
-import { startOwnCluster } from '@webchat/test-harness';
 import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
-import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
-import { call } from '@webchat/test-harness';
-
-/** The second process runs the orchestrator's real start.ts, from its own package. */
-const ORCHESTRATOR_DIR = path.join(REPO_ROOT, 'services', 'orchestrator');
+import { browserHeaders, call, startOrchestratorProcess, startOwnCluster, startSystem, type SystemUnderTest } from '@webchat/test-harness';
 
 const mintAt = (baseUrl: string, deploymentKey: string) => call(`${baseUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
 
@@ -58,46 +51,6 @@ describe('account configuration cache', () => {
     expect(status).toBe(200);
   });
 });
-
-/** A real orchestrator process (tsx src/start.ts) wired to the test system's token services and database. */
-async function startOrchestratorProcess(system: SystemUnderTest, dbUrl: string, keysDir: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await getFreePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ORCHESTRATOR_DIR, 'src/start.ts')], {
-    cwd: ORCHESTRATOR_DIR,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: dbUrl,
-      FEDERATED_AUTH_URL: system.federatedAuthUrl,
-      SCOPED_AUTH_URL: system.scopedAuth.url,
-      SERVICE_AUTH_PRIVATE_KEY: `@${path.join(keysDir, 'orchestrator.key.pem')}`,
-      SERVICE_AUTH_PUBLIC_KEYS_DIR: keysDir,
-      FINGERPRINT_SECRET: 'x'.repeat(40),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/readyz`, { timeoutMs: 30_000, abortIf: () => (child.exitCode !== null ? new Error(`exited with ${child.exitCode}`) : undefined) });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`orchestrator process did not get ready: ${String(err)}\n${stderr}`);
-  }
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 describe('with two orchestrator processes', () => {
   test('a key revoked with the CLI is refused by both within 1 s; after a Postgres restart no stale entry is served', async () => {
