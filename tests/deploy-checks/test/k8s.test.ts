@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PROGRAMS, coverage, k8sEnvironment, k8sMounts, podSpecOf } from '../src/env-coverage';
 import { describeObject, unknownFields, validateK8sObject, validateK8sObjects, type K8sObject } from '../src/k8s-validate';
-import { renderKustomization, useKubectl } from '../src/kustomize';
+import { renderKustomization } from '../src/kubectl';
 import { repoPath } from '../src/paths';
 
 const LAYERS = ['k8s/base', 'k8s/overlays/dev', 'k8s/overlays/prod'] as const;
@@ -21,7 +21,7 @@ const find = (layer: string, kind: string, name: string) => objectsOf(layer).fin
 // Manifests are plain JSON here: reading them through typed models would add nothing to these checks.
 type Json = any;
 
-describe.each(LAYERS)(`%s rendered by ${useKubectl() ? 'kubectl kustomize' : 'the kustomize fallback'}`, (layer) => {
+describe.each(LAYERS)('%s rendered by kubectl kustomize', (layer) => {
   test('every object passes the Kubernetes schema (kubernetes-models) and has no unknown field', () => {
     expect(objectsOf(layer).length).toBeGreaterThan(20);
     expect(validateK8sObjects(objectsOf(layer))).toEqual([]);

@@ -5,7 +5,7 @@ import { composeSchemaErrors, dclint, interpolatedVariables, parseCompose, readC
 import { parseEnvFile } from '../src/env-file';
 import { PROGRAMS, composeEnvironment } from '../src/env-coverage';
 import { repoPath } from '../src/paths';
-import { generateComposeEnv } from '../../../scripts/make-env';
+import { composeConfigFiles, generateComposeEnv } from '../../../scripts/make-env';
 
 interface ComposeServiceShape {
   image?: string;
@@ -21,6 +21,8 @@ interface ComposeServiceShape {
 }
 
 const { text, compose } = readCompose();
+/** Where the host publishes and where make-env's files are: the caller's choice, with defaults in the file (the tests move them). */
+const HOST_SIDE_VARIABLES = ['DEMO_ALT_PORT', 'DEMO_PORT', 'STARSHIP_PORT', 'WEBCHAT_COMPOSE_FILES'];
 const services = compose.services as Record<string, ComposeServiceShape>;
 
 describe('docker-compose.yml against the Compose Specification (offline)', () => {
@@ -89,7 +91,10 @@ describe('the compose system', () => {
 
   test('only Starship (8080) and the demo site (3000, 3001) publish ports, on the loopback interface', () => {
     const published = Object.fromEntries(Object.entries(services).filter(([, s]) => s.ports).map(([name, s]) => [name, s.ports]));
-    expect(published).toEqual({ starship: ['127.0.0.1:8080:8080'], demo: ['127.0.0.1:3000:3000', '127.0.0.1:3001:3001'] });
+    expect(published).toEqual({
+      starship: ['127.0.0.1:${STARSHIP_PORT:-8080}:8080'],
+      demo: ['127.0.0.1:${DEMO_ALT_PORT:-3001}:3001', '127.0.0.1:${DEMO_PORT:-3000}:3000'],
+    });
   });
 
   test('networks mirror the NetworkPolicies: Starship meets only the orchestrator (and the demo site), scoped-auth only its two callers, Postgres only the orchestrator and the database jobs', () => {
@@ -131,18 +136,31 @@ describe('secrets in compose', () => {
   });
 
   test('the variables compose interpolates, the ones make-env writes and the ones .env.example documents are the same', () => {
-    const fromCompose = interpolatedVariables(text);
+    const fromCompose = interpolatedVariables(text).filter((name) => !HOST_SIDE_VARIABLES.includes(name));
     const fromMakeEnv = generateComposeEnv().map((entry) => entry.name).sort();
     const fromExample = [...parseEnvFile(readFileSync(repoPath('.env.example'), 'utf8')).keys()].sort();
-    const configSources = Object.values((compose as { configs?: Record<string, { environment?: string }> }).configs ?? {})
-      .map((config) => config.environment)
-      .filter((name): name is string => Boolean(name));
-    expect([...new Set([...fromCompose, ...configSources])].sort()).toEqual(fromMakeEnv);
+    // Read by compose itself (the project name) and by make-env for the files it writes (the demo key).
+    expect([...fromCompose, 'COMPOSE_PROJECT_NAME', 'DEMO_DEPLOYMENT_KEY'].sort()).toEqual(fromMakeEnv);
     expect(fromExample).toEqual(fromMakeEnv);
+  });
+
+  test('the host-side settings have defaults in the file and are documented in .env.example', () => {
+    const example = readFileSync(repoPath('.env.example'), 'utf8');
+    for (const name of HOST_SIDE_VARIABLES) {
+      expect({ name, defaulted: new RegExp(`\\$\\{${name}:-[^}]+\\}`).test(text), documented: example.includes(`# ${name}=`) }).toEqual({ name, defaulted: true, documented: true });
+    }
   });
 
   test('.env.example holds no secret value', () => {
     const example = parseEnvFile(readFileSync(repoPath('.env.example'), 'utf8'));
-    for (const [name, value] of example) expect({ name, value }).toEqual({ name, value: name === 'LOG_LEVEL' ? 'info' : '' });
+    const PUBLIC_VALUES: Record<string, string> = { LOG_LEVEL: 'info', COMPOSE_PROJECT_NAME: 'webchat' };
+    for (const [name, value] of example) expect({ name, value }).toEqual({ name, value: PUBLIC_VALUES[name] ?? '' });
+  });
+
+  test('the files compose mounts as configs are the ones make-env writes, and none holds a private key', () => {
+    const files = Object.values((compose as { configs?: Record<string, { file?: string }> }).configs ?? {}).map((config) => config.file ?? '');
+    expect(files.map((file) => file.replace('${WEBCHAT_COMPOSE_FILES:-./deploy/compose}/keys/', '')).sort()).toEqual(
+      [...composeConfigFiles(new Map(generateComposeEnv().map((entry) => [entry.name, entry.value]))).keys()].sort(),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * (validate), orchestrator → Postgres, plus DNS for every pod and LaunchDarkly for the orchestrator.
  */
 import { networkGraph } from '../src/network-graph';
-import { renderKustomization } from '../src/kustomize';
+import { renderKustomization } from '../src/kubectl';
 
 /** The database's private range per layer (each overlay sets it; the base holds a placeholder). */
 const DATABASE_CIDR: Record<string, string> = {

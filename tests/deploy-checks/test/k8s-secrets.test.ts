@@ -6,12 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
 import { PROGRAMS, k8sEnvironment, k8sMounts, podSpecOf } from '../src/env-coverage';
 import { validateK8sObjects, type K8sObject } from '../src/k8s-validate';
-import { fakeKubectlDir } from './support/fake-kubectl';
-import { parseManifests, renderKustomization, useKubectl } from '../src/kustomize';
+import { parseManifests, renderKustomization } from '../src/kubectl';
 import { repoPath } from '../src/paths';
 import { loadFederatedAuthConfig } from '../../../services/federated-auth/src/config';
 import { loadCliConfig } from '../../../services/orchestrator/src/cli/config';
@@ -20,12 +19,10 @@ import { loadScopedAuthConfig } from '../../../services/scoped-auth/src/config';
 
 const DATABASE_URL = 'postgres://webchat:s3cret@10.20.0.5:5432/webchat';
 const manifests = renderKustomization('k8s/overlays/prod');
-// Without kubectl the script's dry runs go to a stand-in that prints the same objects (parity-tested).
-const fakeKubectl = useKubectl() ? undefined : fakeKubectlDir();
 const created = parseManifests(
   execFileSync('bash', [repoPath('deploy/k8s-secrets.sh'), 'webchat', DATABASE_URL, 'sdk-test-key'], {
     encoding: 'utf8',
-    env: { ...process.env, KUBECTL_FLAGS: '--dry-run=client -o yaml', ...(fakeKubectl ? { PATH: `${fakeKubectl}${delimiter}${process.env.PATH}` } : {}) },
+    env: { ...process.env, KUBECTL_FLAGS: '--dry-run=client -o yaml' },
     timeout: 30_000,
   }),
 );
@@ -75,7 +72,6 @@ beforeAll(() => {
 });
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
-  if (fakeKubectl) rmSync(fakeKubectl, { recursive: true, force: true });
 });
 
 /** What a container of `kind/name` sees: env with Secret refs resolved, volumes written under `dir`. */

@@ -9,18 +9,29 @@ import { envOf, execForm, readDockerfile, type Stage } from '../src/dockerfile';
 import { repoPath } from '../src/paths';
 
 const NODE_SERVICES = { orchestrator: 4000, 'federated-auth': 4100, 'scoped-auth': 4200 } as const;
-const PNPM_VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { packageManager: string }).packageManager.replace('pnpm@', '');
+const ROOT_PACKAGE = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { packageManager: string; engines: { node: string } };
+const PNPM_VERSION = ROOT_PACKAGE.packageManager.replace('pnpm@', '');
+/** `>=24`: the images run the major the project supports, the one its tests run on. */
+const SUPPORTED_NODE_MAJOR = Number(/^>=(\d+)$/.exec(ROOT_PACKAGE.engines.node)?.[1]);
 
 const runtimeOf = (stages: Stage[]): Stage => stages[stages.length - 1]!;
 const argsOf = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+test('the supported Node is an LTS major of 24 or newer, and scripts/ensure-node.sh installs that major', () => {
+  expect(SUPPORTED_NODE_MAJOR).toBeGreaterThanOrEqual(24);
+  expect(SUPPORTED_NODE_MAJOR % 2).toBe(0);
+  const script = readFileSync(repoPath('scripts/ensure-node.sh'), 'utf8');
+  expect(script).toContain(`NODE_MAJOR=${SUPPORTED_NODE_MAJOR}\n`);
+  expect(script).toMatch(new RegExp(`\\nNODE_VERSION=${SUPPORTED_NODE_MAJOR}\\.\\d+\\.\\d+\\n`));
+});
 
 describe.each(Object.entries(NODE_SERVICES))('services/%s/Dockerfile', (service, port) => {
   const { stages } = readDockerfile(repoPath(`services/${service}/Dockerfile`));
   const build = stages[0]!;
   const runtime = runtimeOf(stages);
 
-  test('two stages on node:20-bookworm-slim, pinned by tag', () => {
-    expect(stages.map((s) => s.from)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+  test(`two stages on node:${SUPPORTED_NODE_MAJOR}-bookworm-slim (the supported Node of package.json's engines), pinned by tag`, () => {
+    expect(stages.map((s) => s.from)).toEqual([`node:${SUPPORTED_NODE_MAJOR}-bookworm-slim`, `node:${SUPPORTED_NODE_MAJOR}-bookworm-slim`]);
   });
 
   test(`the build stage installs pnpm ${PNPM_VERSION} (the packageManager pin), the frozen lockfile, and bundles with scripts/build-service.ts`, () => {
@@ -95,7 +106,7 @@ describe('.dockerignore', () => {
       'tsconfig.base.json',
       'scripts/build-service.ts',
       'libs/config/src/index.ts',
-      'libs/deploy-checks/src/starship-config.ts',
+      'tests/deploy-checks/src/starship-config.ts',
       'services/orchestrator/migrations',
       'services/orchestrator/flags/webchat-flags.json',
       'services/starship/nginx/starship.conf.template',

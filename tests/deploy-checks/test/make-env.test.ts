@@ -21,14 +21,14 @@ interface ServiceConfigMount {
 }
 
 const { compose } = readCompose();
-const topConfigs = (compose as { configs?: Record<string, { environment?: string }> }).configs ?? {};
+const topConfigs = (compose as { configs?: Record<string, { file?: string }> }).configs ?? {};
 
 let dir: string;
 let made: MakeEnvResult;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'make-env-'));
-  made = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), baseUrl: 'http://localhost:8080' });
+  made = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), keysDir: join(dir, 'keys'), baseUrl: 'http://localhost:8080' });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,12 +36,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function containerEnv(service: string, root: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const mounts = ((compose.services[service] as { configs?: ServiceConfigMount[] }).configs ?? []).map(({ source, target }) => {
-    const variable = topConfigs[source]?.environment;
-    const content = variable ? made.values.get(variable) : undefined;
-    if (content === undefined) throw new Error(`${service}: config ${source} has no value in .env`);
+    // The file compose would bind-mount, where make-env wrote it (WEBCHAT_COMPOSE_FILES = dir).
+    const hostFile = interpolate(topConfigs[source]?.file ?? '', new Map([['WEBCHAT_COMPOSE_FILES', dir]]));
     const file = join(root, target);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, content);
+    writeFileSync(file, readFileSync(hostFile));
     return dirname(target);
   });
   for (const [name, source] of composeEnvironment(compose, service)) {
@@ -53,9 +52,15 @@ function containerEnv(service: string, root: string): NodeJS.ProcessEnv {
 }
 
 describe('scripts/make-env.ts and the compose environment', () => {
-  test('when run, then it writes a private .env and the demo page with the demo key and Starship URL', () => {
+  test('when run, then it writes a private .env, the public files compose mounts, and the demo page with the demo key and Starship URL', () => {
     expect(made.created).toBe(true);
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
+    for (const name of ['orchestrator.pub.pem', 'federated-auth.pub.pem', 'demo-deployment-key']) {
+      const file = join(dir, 'keys', name);
+      // Readable by the containers' non-root users; a private key never lands here.
+      expect({ name, mode: statSync(file).mode & 0o777, privateKey: readFileSync(file, 'utf8').includes('PRIVATE KEY') }).toEqual({ name, mode: 0o644, privateKey: false });
+    }
+    expect(readFileSync(join(dir, 'keys/demo-deployment-key'), 'utf8')).toBe(made.values.get('DEMO_DEPLOYMENT_KEY'));
     const page = readFileSync(made.demoPage, 'utf8');
     expect(page).toContain(made.values.get('DEMO_DEPLOYMENT_KEY'));
     expect(page).toContain('"baseUrl":"http://localhost:8080"');
@@ -103,10 +108,10 @@ describe('scripts/make-env.ts and the compose environment', () => {
 
   test('when run again, then the existing .env is kept (the database volume knows its password); --force replaces it', () => {
     const before = readFileSync(join(dir, '.env'), 'utf8');
-    const again = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), baseUrl: 'http://localhost:8080' });
+    const again = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), keysDir: join(dir, 'keys'), baseUrl: 'http://localhost:8080' });
     expect(again.created).toBe(false);
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(before);
-    const forced = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), baseUrl: 'http://localhost:8080', force: true });
+    const forced = makeEnv({ out: join(dir, '.env'), demoDir: join(dir, 'demo'), keysDir: join(dir, 'keys'), baseUrl: 'http://localhost:8080', force: true });
     expect(forced.created).toBe(true);
     expect(forced.values.get('POSTGRES_PASSWORD')).not.toBe(made.values.get('POSTGRES_PASSWORD'));
     expect(() => parsePrivateKey(forced.values.get('ORCHESTRATOR_SERVICE_AUTH_PRIVATE_KEY') ?? '')).not.toThrow();

@@ -4,8 +4,8 @@
  * rendered from services/starship/nginx/starship.conf.template with these options, so local,
  * compose and Kubernetes cannot drift.
  *
- *   pnpm tsx libs/deploy-checks/src/starship-config.ts            rewrite k8s/base/starship/nginx.conf
- *   pnpm tsx libs/deploy-checks/src/starship-config.ts --out F    write it elsewhere (the image build)
+ *   pnpm tsx tests/deploy-checks/src/starship-config.ts            rewrite k8s/base/starship/nginx.conf
+ *   pnpm tsx tests/deploy-checks/src/starship-config.ts --out F    write it elsewhere (the image build)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -39,7 +39,7 @@ export const STARSHIP_CONTAINER_OPTIONS: StarshipRenderOptions = {
 
 const HEADER =
   '# Container flavour (the Starship image and k8s/base/starship/nginx.conf), written by\n' +
-  '# `pnpm tsx libs/deploy-checks/src/starship-config.ts`; a test fails when this copy is stale.\n';
+  '# `pnpm tsx tests/deploy-checks/src/starship-config.ts`; a test fails when this copy is stale.\n';
 
 export function renderContainerStarshipConfig(overrides: Partial<StarshipRenderOptions> = {}): string {
   return HEADER + renderStarshipConfig({ ...STARSHIP_CONTAINER_OPTIONS, ...overrides });
