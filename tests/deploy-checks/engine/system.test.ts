@@ -27,7 +27,11 @@ let port: number;
 let downDone = false;
 
 const running = (service: string) => containers.filter((c) => c.service === service && c.running);
-const hostUids = (pid: number) => (/^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) ?? []).slice(1, 3).map(Number);
+/** The real and effective uid of a process, as the host's kernel reports them. */
+function hostUids(pid: number): { real: number; effective: number } {
+  const [, real, effective] = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) ?? [];
+  return { real: Number(real ?? 0), effective: Number(effective ?? 0) };
+}
 
 async function mintDemoToken(): Promise<string> {
   const response = await postJson(port, TOKEN, { deploymentKey }, { ...browserHeaders(), origin: DEMO_ORIGIN });
@@ -68,7 +72,7 @@ describe('the system started by docker-compose from docker-compose.yml', () => {
     }
     for (const container of containers.filter((c) => HARDENED.includes(c.service) && c.running)) {
       // What the kernel says about the main process, from the host (no user namespace: the same uid).
-      const [real, effective] = hostUids(container.pid);
+      const { real, effective } = hostUids(container.pid);
       expect({ name: container.name, nonRoot: real > 0 && effective > 0 }).toEqual({ name: container.name, nonRoot: true });
       const write = await project.docker(['exec', container.id, 'sh', '-c', 'touch /written-by-test 2>&1 || true']);
       expect({ name: container.name, write: write.trim() }).toEqual({ name: container.name, write: expect.stringContaining('Read-only file system') as unknown });
@@ -134,7 +138,8 @@ describe('two orchestrator replicas behind Starship', () => {
     const authorization = `Bearer ${await mintDemoToken()}`;
     const created = await postJson(port, '/v2/WebChannels', {}, { ...browserHeaders(), origin: DEMO_ORIGIN, authorization });
     const { conversationSid } = WebChannel.parse(created.json());
-    const [victim] = running('orchestrator');
+    const [victim, survivor] = running('orchestrator');
+    if (!victim || !survivor) throw new Error('two orchestrator replicas should be running');
     const read = () => request(port, { path: `/v2/WebChannels/${conversationSid}`, headers: { ...browserHeaders(), origin: DEMO_ORIGIN, authorization }, timeoutMs: 20_000 });
 
     const run = await runSteadyLoad({ concurrency: 4, durationMs: 8000, faultAtMs: 2500, send: read, fault: () => project.docker(['kill', '--signal', 'KILL', victim.id]) });

@@ -157,9 +157,11 @@ describe('secrets in compose', () => {
     for (const [name, value] of example) expect({ name, value }).toEqual({ name, value: PUBLIC_VALUES[name] ?? '' });
   });
 
-  test('the files compose mounts as configs are the ones make-env writes, and none holds a private key', () => {
-    const files = Object.values((compose as { configs?: Record<string, { file?: string }> }).configs ?? {}).map((config) => config.file ?? '');
-    expect(files.map((file) => file.replace('${WEBCHAT_COMPOSE_FILES:-./deploy/compose}/keys/', '')).sort()).toEqual(
+  test('the key files compose bind-mounts are the ones make-env writes, read-only', () => {
+    const KEYS = '${WEBCHAT_COMPOSE_FILES:-./deploy/compose}/keys/';
+    const mounted = Object.values(services).flatMap((service) => (service.volumes ?? []).filter((volume) => volume.startsWith(KEYS)));
+    expect(mounted.every((volume) => volume.endsWith(':ro'))).toBe(true);
+    expect([...new Set(mounted.map((volume) => volume.slice(KEYS.length).split(':')[0]))].sort()).toEqual(
       [...composeConfigFiles(new Map(generateComposeEnv().map((entry) => [entry.name, entry.value]))).keys()].sort(),
     );
   });

@@ -1,6 +1,6 @@
 /**
  * `pnpm tsx scripts/make-env.ts && docker compose up`, minus Docker: the .env it writes is read the
- * way compose reads it (dotenv quoting, `${...}` interpolation, `configs` mounted as files), and each
+ * way compose reads it (dotenv quoting, `${...}` interpolation, make-env's key files bind-mounted), and each
  * service's own config loader must accept the result in production mode.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,13 +15,7 @@ import { loadCliConfig } from '../../../services/orchestrator/src/cli/config';
 import { loadOrchestratorConfig } from '../../../services/orchestrator/src/config';
 import { loadScopedAuthConfig } from '../../../services/scoped-auth/src/config';
 
-interface ServiceConfigMount {
-  source: string;
-  target: string;
-}
-
 const { compose } = readCompose();
-const topConfigs = (compose as { configs?: Record<string, { file?: string }> }).configs ?? {};
 
 let dir: string;
 let made: MakeEnvResult;
@@ -32,12 +26,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A service's environment as its container would see it, with its `configs` written under `root`. */
+/** A service's environment as its container would see it, with its bind-mounted files copied under `root`. */
 function containerEnv(service: string, root: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const mounts = ((compose.services[service] as { configs?: ServiceConfigMount[] }).configs ?? []).map(({ source, target }) => {
-    // The file compose would bind-mount, where make-env wrote it (WEBCHAT_COMPOSE_FILES = dir).
-    const hostFile = interpolate(topConfigs[source]?.file ?? '', new Map([['WEBCHAT_COMPOSE_FILES', dir]]));
+  const volumes = (compose.services[service] as { volumes?: string[] }).volumes ?? [];
+  // The files compose would bind-mount from where make-env wrote them (WEBCHAT_COMPOSE_FILES = dir).
+  const mounts = volumes.filter((volume) => volume.includes('/keys/')).map((volume) => {
+    const [hostFile = '', target = ''] = interpolate(volume, new Map([['WEBCHAT_COMPOSE_FILES', dir]])).split(':');
     const file = join(root, target);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, readFileSync(hostFile));

@@ -62,8 +62,8 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
     expect(nginxT(file)).toEqual({ status: 0, output: expect.stringContaining('test is successful') });
     // The check bites: the same text with one directive broken is refused.
     const broken = join(dir, 'broken.conf');
-    writeFileSync(broken, replaceExactly(text, 'proxy_next_upstream off;', 'proxy_next_upstream of;', 1));
-    expect(nginxT(broken)).toEqual({ status: 1, output: expect.stringContaining('invalid value "of"') });
+    writeFileSync(broken, replaceExactly(text, 'proxy_next_upstream error timeout;', 'proxy_next_upstream eror timeout;', 1));
+    expect(nginxT(broken)).toEqual({ status: 1, output: expect.stringContaining('invalid value "eror"') });
   });
 
   test('the Starship image renders the same config with the same script, and runs as the nginx user from nginx:1.27-alpine', () => {
