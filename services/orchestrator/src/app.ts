@@ -1,74 +1,87 @@
 import type { Logger } from '@webchat/logger';
 import { buildOpenApi, operationalRoutes, orchestratorRoutes } from '@webchat/contracts';
-import { createMetrics, createServiceApp, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
+import { createServiceApp, type ContractViolations, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
 import type { OrchestratorConfig } from './config';
 import type { AccountLookup } from './domain/accounts';
 import type { FeatureFlags } from './domain/feature-flags';
 import type { FingerprintGenerator } from './domain/fingerprint';
+import type { Guest, WebChannelDeps } from './domain/web-channels';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
 import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
-import { mountWebChannelRoutes } from './routes/web-channels';
+import { guestStep, mountWebChannelRoutes } from './routes/web-channels';
+import { mountPublicOpenApiRoute } from './routes/public-openapi';
+import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
   config: Pick<
     OrchestratorConfig,
     'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS' | 'GUEST_MESSAGE_LIMIT' | 'GUEST_MESSAGE_WINDOW_SECONDS'
-  >;
+  > & { contractViolations?: ContractViolations };
   logger: Logger;
   accounts: AccountLookup;
   tokens: TokenServices;
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
+  refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
   now?: () => number;
 }
 
-export const orchestratorOpenApi = () =>
+const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' };
+
+export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
+
+/** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
+export const publicOpenApi = () =>
   buildOpenApi(
-    { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' },
-    [...operationalRoutes, ...orchestratorRoutes],
+    { title: 'Webchat public API', version: '2.0.0', description: 'The routes Starship serves; errors are RFC 9457 problem details with a stable code' },
+    orchestratorRoutes,
   );
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
-  const metrics = deps.metrics ?? createMetrics('orchestrator');
-  const minted = metrics.counter('webchat_tokens_issued_total', 'Guest tokens issued', ['fingerprint_bound']);
-  const conversationsCreated = metrics.counter('webchat_conversations_created_total', 'Conversations created through WebChannels', []);
-  return createServiceApp(
+  const webChannels: WebChannelDeps = {
+    accounts: deps.accounts,
+    tokens: deps.tokens,
+    fingerprints: deps.fingerprints,
+    conversations: deps.conversations,
+    messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
+  };
+  return createServiceApp<Guest>(
     {
       service: 'orchestrator',
       logger: deps.logger,
-      metrics,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
       body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
       trustProxy: deps.config.TRUST_PROXY_HOPS,
       readiness: deps.readiness ?? {},
-      openapi: orchestratorOpenApi(),
+      api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes },
+      guest: guestStep(webChannels),
+      ...(deps.config.contractViolations ? { contractViolations: deps.config.contractViolations } : {}),
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
     },
-    (app) => {
+    (app, routes) => {
       app.use(guardPublicBody());
-      mountWebchatTokenRoutes(app, {
+      mountWebchatConfigurationRoute(routes, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
+      mountPublicOpenApiRoute(routes, publicOpenApi());
+      mountWebchatTokenRoutes(routes, {
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,
         fingerprints: deps.fingerprints,
         sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
         ...(deps.now ? { now: deps.now } : {}),
-        onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
       });
-      mountWebChannelRoutes(app, {
-        accounts: deps.accounts,
-        tokens: deps.tokens,
-        fingerprints: deps.fingerprints,
-        conversations: deps.conversations,
-        messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
-        onCreated: () => conversationsCreated.inc(),
-      });
+      mountWebChannelRoutes(routes, webChannels);
     },
   );
 }
