@@ -39,6 +39,14 @@ Refused origins
                                    (at most 20, with counts and first/last seen): "why does the widget
                                    not work on our staging site?"
 
+Webhooks (signed per Standard Webhooks; delivered by the webhook dispatcher)
+  webhooks add SID --url URL [--events message.created,conversation.created,conversation.closed] [--json]
+                                   prints the signing secret once (production: https URLs only)
+  webhooks list SID [--json]       webhooks remove ID       webhooks disable ID       webhooks enable ID
+  webhooks rotate-secret ID [--overlap-seconds N]   new secret, printed once; the old one also signs for N s (86400)
+  webhooks deliveries SID [--failed] [--since 2h|ISO-TIME] [--json]   every attempt: time, status, latency, never the body
+  webhooks replay EVENT_ID         webhooks replay SID --since TIME   (SID: AC... or CH...) same event ids again
+
 Development
   migrate [--create-database]      apply pending migrations
   seed-demo [--json]               the demo account (allowed origin http://localhost:3000) and its stable key
