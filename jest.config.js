@@ -6,6 +6,7 @@ module.exports = {
     '<rootDir>/libs/*/test/**/*.test.ts',
     '<rootDir>/services/*/test/**/*.test.ts',
     '<rootDir>/tests/*/test/**/*.test.ts',
+    '<rootDir>/examples/*/test/**/*.test.ts',
     '<rootDir>/scripts/**/*.test.ts',
   ],
   // .cache holds the container engine's data root and downloaded Node builds: nothing jest should crawl.

@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '@webchat/logger';
-import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec } from '@webchat/contracts';
+import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec, type WebhookDeclaration } from '@webchat/contracts';
 import { requestId } from './request-id';
 import { bodyParsers, type BodyOptions } from './body';
 import { createMetrics, type Metrics } from './metrics';
@@ -19,7 +19,7 @@ export interface ServiceAppOptions<G = never> {
   /** Named checks for /readyz; a failing or throwing check makes the service not ready. */
   readiness?: Record<string, ReadinessCheck>;
   /** The service's declared routes: the OpenAPI document is built from them and each must be mounted. */
-  api?: { info: { title: string; version: string; description?: string }; routes: readonly RouteSpec[] };
+  api?: { info: { title: string; version: string; description?: string }; routes: readonly RouteSpec[]; webhooks?: readonly WebhookDeclaration[] };
   /** A ready-made document, for an app without declared routes. */
   openapi?: OpenApiDocument;
   /** Default `fail`: a handler answering outside its contract is a 500 (development and test). Production passes `report`. */
@@ -29,8 +29,11 @@ export interface ServiceAppOptions<G = never> {
   /** Authenticates the guest on guest routes. */
   guest?: (req: Request, res: Response) => Promise<G>;
   metrics?: Metrics;
-  /** Express `trust proxy`: the number of proxy hops in front (Starship is one). */
-  trustProxy?: number | false;
+  /**
+   * Express `trust proxy`: the addresses (or CIDR ranges, or `loopback`) of the proxies whose
+   * X-Forwarded-For is believed. A hop count would believe whoever connects, Starship or not.
+   */
+  trustProxy?: readonly string[] | false;
   /** Middleware that must run before body parsing (e.g. CORS on public routes). */
   before?: RequestHandler[];
 }
@@ -78,11 +81,15 @@ export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mount
   const { service, logger } = options;
   const metrics = options.metrics ?? createMetrics(service);
   const lifecycle = { draining: false };
-  const openapi = options.api ? buildOpenApi(options.api.info, [...operationalRoutes, ...options.api.routes]) : options.openapi;
+  const openapi = options.api ? buildOpenApi(options.api.info, [...operationalRoutes, ...options.api.routes], options.api.webhooks) : options.openapi;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', options.trustProxy ?? false);
+  app.set('trust proxy', options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false);
+  // One spelling per route: `/v2/WebChannels/` or `/v2/webchannels` must not reach a route that the edge
+  // limits under its canonical path (issue 12: a trailing slash stepped around the per-address budget).
+  app.set('strict routing', true);
+  app.set('case sensitive routing', true);
   app.use(requestId());
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -11,8 +11,14 @@ Accounts
   accounts activate SID                                undo a suspension
 
 Deployment keys
-  keys issue SID [--json]          issue a key; it is printed once and only its hash is stored
+  keys issue SID [--json]          issue a key; it is printed once and only its hash is stored (warns when the
+                                   account has no allowed origins: every website can then use the key)
   keys revoke KEY_ID|PREFIX|KEY    revoke by id (UUID), listed prefix (dk_..., at least 8 characters) or the key
+
+Identity secrets (customer-signed identity tokens, see docs/identity-proof.md)
+  identity-secret rotate SID [--json]       issue a new secret (printed once; stored encrypted); the old one
+                                            keeps verifying until retired
+  identity-secret retire-previous SID       stop accepting the secret before the last rotation
 
 Configuration
   config set SID [--origins A,B] [--sensitivity off|low|medium|high] [--ttl SECONDS]
@@ -32,6 +38,14 @@ Refused origins
   origins refused SID [--json]     the most recent distinct origins the allowed-origin check refused
                                    (at most 20, with counts and first/last seen): "why does the widget
                                    not work on our staging site?"
+
+Webhooks (signed per Standard Webhooks; delivered by the webhook dispatcher)
+  webhooks add SID --url URL [--events message.created,conversation.created,conversation.closed] [--json]
+                                   prints the signing secret once (production: https URLs only)
+  webhooks list SID [--json]       webhooks remove ID       webhooks disable ID       webhooks enable ID
+  webhooks rotate-secret ID [--overlap-seconds N]   new secret, printed once; the old one also signs for N s (86400)
+  webhooks deliveries SID [--failed] [--since 2h|ISO-TIME] [--json]   every attempt: time, status, latency, never the body
+  webhooks replay EVENT_ID         webhooks replay SID --since TIME   (SID: AC... or CH...) same event ids again
 
 Development
   migrate [--create-database]      apply pending migrations
