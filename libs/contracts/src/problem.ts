@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   fingerprint_mismatch: { status: 401, title: 'The token was issued to another client' },
   fingerprint_required: { status: 401, title: 'The token needs the client fingerprint' },
   session_expired: { status: 401, title: 'The session can no longer be refreshed' },
+  agent_key_invalid: { status: 401, title: 'The agent key is missing or not valid' },
   caller_not_allowed: { status: 403, title: 'This caller may not use this endpoint' },
   deployment_key_invalid: { status: 403, title: 'The deployment key is not valid' },
   origin_not_allowed: { status: 403, title: 'This origin is not allowed' },
@@ -21,6 +22,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   conversation_not_found: { status: 404, title: 'The conversation does not exist' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conversation_closed: { status: 409, title: 'The conversation is closed' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   uri_too_long: { status: 414, title: 'The request URI is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
@@ -31,6 +33,7 @@ export const ERROR_CODES = {
   upstream_unavailable: { status: 503, title: 'A service behind this one is unavailable' },
   store_unavailable: { status: 503, title: 'The account store is unavailable' },
   not_ready: { status: 503, title: 'Not ready' },
+  streams_unavailable: { status: 503, title: 'No live stream can be opened here now' },
   upstream_timeout: { status: 504, title: 'A service behind this one did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -13,6 +13,10 @@ import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
 import { LaunchDarklyFlags } from './domain/feature-flags';
 import { FingerprintGenerator } from './domain/fingerprint';
+import { createAgentRepository } from './data-access/agent-repository';
+import { CachedAgentLookup } from './data-access/agent-cache';
+import { createInboxRepository } from './data-access/inbox-repository';
+import { startLiveDelivery } from './live-delivery';
 
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
   const repository = createAccountRepository(db);
   let feed: PgAccountChangeFeed | undefined;
   let accounts: AccountLookup = repository;
+  const agentRepository = createAgentRepository(db);
+  let agents: Pick<typeof agentRepository, 'findAgentByKey'> = agentRepository;
   if (config.ACCOUNT_CACHE_ENABLED) {
     feed = new PgAccountChangeFeed(config.DATABASE_URL, logger);
     await feed.start();
@@ -39,7 +45,9 @@ async function main(): Promise<void> {
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
     });
+    agents = new CachedAgentLookup(agentRepository, feed, { maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES });
   }
+  const live = await startLiveDelivery({ databaseUrl: config.DATABASE_URL, db, logger, settings: config });
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
   const tokens = createTokenServices({
     signer,
@@ -64,6 +72,9 @@ async function main(): Promise<void> {
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations: createConversationRepository(db),
+    agents,
+    inbox: createInboxRepository(db),
+    live,
     readiness: {
       store: async () => {
         await db.ping();
@@ -73,10 +84,13 @@ async function main(): Promise<void> {
   });
   const running = await listen({ app, port: config.PORT, host: config.HOST, lifecycle });
   logger.info('listening', { url: running.url });
+  // Registered before exitOnSignals' handler, so streams end (with a retry hint) before the server waits for them.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => live.live.drain());
   exitOnSignals(running, logger, async () => {
     tokens.close();
     await flags.close();
     await feed?.close();
+    await live.stop();
     await db.close();
   });
 }

@@ -1,12 +1,14 @@
 import type { AccountRepository } from '../data-access/account-repository';
+import type { AgentRepository } from '../data-access/agent-repository';
 import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
-import { formatAccount, formatKey, toJson } from './format';
+import { formatAccount, formatAgent, formatKey, toJson } from './format';
 import { seedDemo } from './seed-demo';
 
 export interface CommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
+  agents(): Promise<AgentRepository>;
   migrate(options: { createDatabase: boolean }): Promise<void>;
   devSecretsDir: string;
   /** The command's result (stdout). */
@@ -73,6 +75,32 @@ export const COMMANDS: Record<string, Command> = {
     const revoked = await (await context.repository()).revokeDeploymentKey(sidOf(parsed));
     const what = revoked.wasAlreadyRevoked ? 'was already revoked' : 'revoked';
     context.out(`${what}: ${formatKey(revoked)} (account ${revoked.accountSid})`);
+  },
+
+  async 'agents add'(argv, context) {
+    const parsed = parse(argv, { name: { type: 'string' }, bot: { type: 'boolean' }, ...JSON_FLAG }, SID);
+    const name = stringOption(parsed, 'name');
+    if (name === undefined) throw new UsageError('missing --name');
+    const agent = await (await context.agents()).addAgent({ accountSid: sidOf(parsed), friendlyName: name, kind: flag(parsed, 'bot') ? 'bot' : 'agent' });
+    if (flag(parsed, 'json')) {
+      context.out(toJson(agent));
+      return;
+    }
+    context.note(`${agent.kind === 'bot' ? 'Bot' : 'Agent'} ${agent.friendlyName} (${agent.agentSid}) for ${agent.accountSid}. The key is shown once: store it now.`);
+    context.out(agent.key);
+  },
+
+  async 'agents list'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, SID);
+    const agents = await (await context.agents()).listAgents(sidOf(parsed));
+    if (flag(parsed, 'json')) context.out(toJson(agents));
+    else context.out(agents.length === 0 ? '(no agents)' : agents.map(formatAgent).join('\n'));
+  },
+
+  async 'agents remove'(argv, context) {
+    const parsed = parse(argv, {}, { min: 1, max: 1, names: 'the agent SID (AG...)' });
+    const agent = await (await context.agents()).removeAgent(sidOf(parsed));
+    context.out(`removed: ${formatAgent(agent)} (its key stops working on every replica within a second; its messages keep its name)`);
   },
 
   async 'config set'(argv, context) {

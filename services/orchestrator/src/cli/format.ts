@@ -1,4 +1,5 @@
 import type { AccountDetails, DeploymentKeySummary } from '../data-access/account-repository';
+import type { AgentRecord } from '../data-access/agent-repository';
 
 /** Human-readable output. `--json` prints the same objects with JSON.stringify instead. */
 
@@ -25,3 +26,6 @@ export function formatAccount(account: AccountDetails): string {
 }
 
 export const toJson = (value: unknown): string => JSON.stringify(value, null, 2);
+
+export const formatAgent = (agent: AgentRecord): string =>
+  `${agent.agentSid}  ${agent.kind.padEnd(5)}  ${agent.keyPrefix.padEnd(12)}  created ${iso(agent.createdAt)}  ${agent.friendlyName}`;

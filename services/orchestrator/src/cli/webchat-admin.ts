@@ -1,6 +1,7 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createAgentRepository } from '../data-access/agent-repository';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
 import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
@@ -100,11 +101,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   const connectTimeoutMs = io.connectTimeoutMs ?? 3000;
   let db: Database | undefined;
+  const database = () => (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' }));
   const context: CommandContext = {
-    repository: async () =>
-      createAccountRepository(
-        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
-      ),
+    repository: async () => createAccountRepository(database()),
+    agents: async () => createAgentRepository(database()),
     async migrate({ createDatabase: create }) {
       if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
       try {

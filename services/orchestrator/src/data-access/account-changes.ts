@@ -28,8 +28,13 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
   constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
-    private readonly options: { maxRetryDelayMs?: number; connectTimeoutMs?: number } = {},
+    private readonly options: { maxRetryDelayMs?: number; connectTimeoutMs?: number; channel?: string } = {},
   ) {}
+
+  /** The same LISTEN machinery serves the conversation event channel (live streams). */
+  private get channel(): string {
+    return this.options.channel ?? ACCOUNT_CHANGES_CHANNEL;
+  }
 
   onChange(listener: (accountSid: string) => void): void {
     this.changeListeners.push(listener);
@@ -50,24 +55,24 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
       connectionString: this.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2000,
       keepAlive: true,
-      application_name: 'webchat-orchestrator-listener',
+      application_name: `webchat-orchestrator-${this.channel}`,
     });
     this.client = client;
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {
-      if (message.channel !== ACCOUNT_CHANGES_CHANNEL || !message.payload) return;
+      if (message.channel !== this.channel || !message.payload) return;
       for (const listener of this.changeListeners) listener(message.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${ACCOUNT_CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       if (this.client !== client || this.closed) return;
       // Whatever was cached before this subscription may have changed unseen.
       this.reset();
       this.connected = true;
       this.retryDelayMs = 100;
-      this.logger.info('listening for account changes');
+      this.logger.info('listening for notifications', { channel: this.channel });
     } catch (err) {
       this.lost(client, err);
     }
@@ -83,7 +88,7 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
     client.on('error', () => {});
     client.end().catch(() => {});
     if (this.closed) return;
-    if (wasConnected) this.logger.warn('account change feed lost; cache disabled until it is back', { err });
+    if (wasConnected) this.logger.warn('notification feed lost; cache and live streams reset until it is back', { err, channel: this.channel });
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.maxRetryDelayMs ?? 2000);
     this.retryTimer = setTimeout(() => void this.connect(), delay);

@@ -21,6 +21,8 @@ export interface WebChannelDeps {
 export interface Guest {
   accountSid: string;
   identity: string;
+  /** When the token stops working: a live stream ends then, and the widget refreshes and reconnects. */
+  expiresAt: string;
   account: AccountDetails;
 }
 
@@ -42,7 +44,7 @@ export async function authenticateGuest(deps: WebChannelDeps, token: string, sig
   if (!account || account.status !== 'active') {
     throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
   }
-  return { accountSid: claims.accountSid, identity: claims.identity, account };
+  return { accountSid: claims.accountSid, identity: claims.identity, expiresAt: claims.expiresAt, account };
 }
 
 /** `preEngagementData.question`, when the guest asked one: it becomes the first guest message. */
@@ -61,6 +63,7 @@ function preEngagementQuestion(data: Record<string, unknown> | undefined): strin
 const toMessage = (record: MessageRecord): Message => ({
   messageSid: record.messageSid,
   author: record.author,
+  ...(record.authorName ? { authorName: record.authorName } : {}),
   body: record.body,
   createdAt: record.createdAt.toISOString(),
 });
@@ -104,6 +107,7 @@ export async function listMessages(deps: WebChannelDeps, guest: Guest, conversat
 export async function postMessage(deps: WebChannelDeps, guest: Guest, conversationSid: string, body: string): Promise<Message> {
   const result = await fromStore(() => deps.conversations.addGuestMessage(conversationSid, guest, body, deps.messageRateLimit));
   if (result.outcome === 'not_found') throw conversationNotFound();
+  if (result.outcome === 'closed') throw new AppError('conversation_closed', 'This conversation has ended; start a new one');
   if (result.outcome === 'rate_limited') {
     const { messages, windowSeconds } = deps.messageRateLimit;
     throw new AppError('rate_limited', `This conversation accepts at most ${messages} messages every ${windowSeconds} s; try again in ${result.retryAfterSeconds} s`, {
