@@ -10,7 +10,7 @@ export interface RouteSpec {
   operationId: string;
   summary: string;
   /** Who may call it: a service JWT, a guest bearer token, or nobody in particular. */
-  auth: 'service' | 'guest' | 'public';
+  auth: 'service' | 'guest' | 'agent' | 'public';
   params?: z.ZodObject;
   body?: z.ZodType;
   bodyContentTypes?: string[];
@@ -60,7 +60,7 @@ export function buildOpenApi(info: { title: string; version: string; description
           ),
         }
       : undefined;
-    const security = route.auth === 'service' ? [{ serviceToken: [] }] : route.auth === 'guest' ? [{ guestToken: [] }] : [];
+    const security = route.auth === 'public' ? [] : [{ [`${route.auth}${route.auth === 'agent' ? 'Key' : 'Token'}`]: [] }];
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
@@ -79,6 +79,7 @@ export function buildOpenApi(info: { title: string; version: string; description
       securitySchemes: {
         serviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived service JWT (ES256)' },
         guestToken: { type: 'http', scheme: 'bearer', description: 'The guest token from /v2/Webchat/Token' },
+        agentKey: { type: 'http', scheme: 'bearer', description: 'An agent or bot key (wk_...) from webchat-admin agents add' },
       },
     },
   };

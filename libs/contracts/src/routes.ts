@@ -7,6 +7,12 @@ import {
   RefreshTokenResponse, CreateWebChannelRequest, WebChannel, WebChannelParams, WebChannelWithMessages, MessageList, PostMessageRequest, Message,
 } from './orchestrator';
 import type { RouteSpec } from './openapi';
+import {
+  CONVERSATION_EVENTS_PATH, CONVERSATIONS_PATH, WEB_CHANNEL_EVENTS_SUFFIX, ConversationDetail, ConversationList, ConversationMessage, ConversationParams,
+  ConversationSummary, PostAgentMessageRequest,
+} from './conversations';
+
+const EVENT_STREAM = 'A Server-Sent Events stream (text/event-stream); each data line is a ConversationEventEnvelope (docs/conversations-api.md)';
 
 /** Routes every service has; documented in each description. */
 export const operationalRoutes: RouteSpec[] = [
@@ -66,7 +72,37 @@ export const orchestratorRoutes: RouteSpec[] = [
   {
     method: 'post', path: `${WEB_CHANNELS_PATH}/:conversationSid/Messages`, operationId: 'postMessage', auth: 'guest', params: WebChannelParams,
     summary: 'Post a guest message (a limited number per conversation and minute)', body: PostMessageRequest, responses: { 201: { description: 'The stored message', schema: Message } },
-    problems: [401, 403, 404, 413, 415, 429, 502, 503, 504],
+    problems: [401, 403, 404, 409, 413, 415, 429, 502, 503, 504],
+  },
+  {
+    method: 'get', path: `${WEB_CHANNELS_PATH}/:conversationSid${WEB_CHANNEL_EVENTS_SUFFIX}`, operationId: 'webChannelEvents', auth: 'guest', params: WebChannelParams,
+    summary: "Live events of the guest's conversation (message.created, conversation.closed); resume with Last-Event-ID",
+    responses: { 200: { description: EVENT_STREAM } }, problems: [401, 403, 404, 429, 502, 503, 504],
+  },
+  {
+    method: 'get', path: CONVERSATION_EVENTS_PATH, operationId: 'conversationEvents', auth: 'agent',
+    summary: "Live events of the account's conversations (conversation.created, message.created, conversation.closed)",
+    responses: { 200: { description: EVENT_STREAM } }, problems: [401, 429, 503],
+  },
+  {
+    method: 'get', path: CONVERSATIONS_PATH, operationId: 'listConversations', auth: 'agent',
+    summary: "The account's conversations, newest activity first, with unread counts (query: status, limit, cursor)",
+    responses: { 200: { description: 'One page', schema: ConversationList } }, problems: [401, 429, 503],
+  },
+  {
+    method: 'get', path: `${CONVERSATIONS_PATH}/:conversationSid`, operationId: 'getConversation', auth: 'agent', params: ConversationParams,
+    summary: 'The conversation and its messages; marks it read for the account', responses: { 200: { description: 'The conversation', schema: ConversationDetail } },
+    problems: [401, 404, 429, 503],
+  },
+  {
+    method: 'post', path: `${CONVERSATIONS_PATH}/:conversationSid/Messages`, operationId: 'postAgentMessage', auth: 'agent', params: ConversationParams,
+    summary: 'Post an agent (or bot) message', body: PostAgentMessageRequest, responses: { 201: { description: 'The stored message', schema: ConversationMessage } },
+    problems: [401, 404, 409, 413, 415, 429, 503],
+  },
+  {
+    method: 'post', path: `${CONVERSATIONS_PATH}/:conversationSid/Close`, operationId: 'closeConversation', auth: 'agent', params: ConversationParams,
+    summary: 'Close the conversation; the guest is told live and can start a new one', responses: { 200: { description: 'The closed conversation', schema: ConversationSummary } },
+    problems: [401, 404, 429, 503],
   },
 ];
 
