@@ -3,10 +3,17 @@ import { FIELD_NAMES, type FieldErrors, type FieldName, type PreEngagement } fro
 import { STYLES } from './styles';
 
 export interface TranscriptEntry {
-  author: 'guest' | 'system';
+  author: 'guest' | 'system' | 'agent' | 'bot';
+  /** Agents and bots: shown instead of "Support". */
+  authorName?: string | null;
   body: string;
   createdAt?: string;
+  messageSid?: string;
 }
+
+/** Who a message is from, in the guest's words. */
+export const authorLabel = (entry: Pick<TranscriptEntry, 'author' | 'authorName'>): string =>
+  entry.author === 'guest' ? 'You' : (entry.authorName ?? 'Support');
 
 interface Field {
   input: HTMLInputElement | HTMLTextAreaElement;
@@ -145,7 +152,7 @@ export class View {
 
   appendMessage(entry: TranscriptEntry): void {
     const time = entry.createdAt ? new Date(entry.createdAt) : undefined;
-    const who = entry.author === 'guest' ? 'You' : 'Support';
+    const who = authorLabel(entry);
     const meta = h('span', { class: 'wc-msg-meta' }, time && !Number.isNaN(time.getTime()) ? `${who} · ${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : who);
     this.transcript.append(h('li', { class: `wc-msg wc-msg-${entry.author}`, 'data-author': entry.author }, entry.body, meta));
     const scroller = this.transcript.parentElement;
