@@ -5,5 +5,6 @@ export * from './scoped-auth';
 export * from './federated-auth';
 export * from './orchestrator';
 export * from './conversations';
+export * from './route';
 export * from './openapi';
 export * from './routes';

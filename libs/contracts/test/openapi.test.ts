@@ -71,7 +71,7 @@ describe('buildOpenApi', () => {
       for (const status of ['400', '500', ...(route.problems ?? []).map(String)]) {
         expect(op.responses[status]?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
       }
-      const scheme = { service: 'serviceToken', guest: 'guestToken', agent: 'agentKey', public: undefined }[route.auth];
+      const scheme = typeof route.callers === 'object' ? 'serviceToken' : { guest: 'guestToken', agent: 'agentKey', public: undefined }[route.callers];
       expect(op.security).toEqual(scheme ? [{ [scheme]: [] }] : []);
     }
     expect(Object.keys(operation('/v2/Webchat/Token', 'post')!.requestBody!.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);

@@ -1,5 +1,5 @@
 import type { ConversationDetail, ConversationMessage, ConversationSummary } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { AgentRecord, AgentRepository } from '../data-access/agent-repository';
 import type { InboxConversation, InboxCursor, InboxMessage, InboxRepository, ConversationStatus } from '../data-access/inbox-repository';
 import { fromStore } from './accounts';

@@ -1,4 +1,4 @@
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { ConversationEvent, EventRepository } from '../data-access/event-repository';
 
 /**

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import type { Express, Request } from 'express';
-import { CONVERSATION_EVENTS_PATH, CONVERSATIONS_PATH, ConversationParams, ListConversationsQuery, PostAgentMessageRequest } from '@webchat/contracts';
-import { AppError, FORM_CONTENT_TYPE, parseWith } from '@webchat/http-kit';
+import type { Request } from 'express';
+import { closeConversationRoute, conversationEventsRoute, getConversationRoute, listConversationsRoute, postAgentMessageRoute } from '@webchat/contracts';
+import { AppError } from '@webchat/errors';
+import { FORM_CONTENT_TYPE, type RouteMounter } from '@webchat/http-kit';
 import type { AgentRecord } from '../data-access/agent-repository';
 import {
   agentRateLimiter,
@@ -28,43 +28,34 @@ function jsonBody(req: Request): unknown {
 }
 
 /** The Conversations API: the account's agents and bots, with a `wk_` key (docs/conversations-api.md). */
-export function mountConversationRoutes(app: Express, deps: ConversationRouteDeps): void {
+export function mountConversationRoutes<G>(routes: RouteMounter<G>, deps: ConversationRouteDeps): void {
   const limited = agentRateLimiter(deps);
   async function agentOf(req: Request): Promise<AgentRecord> {
     const agent = await authenticateAgent(deps, BEARER.exec(req.get('authorization')?.trim() ?? '')?.[1]);
     limited(agent.agentSid);
     return agent;
   }
-  const sidOf = (req: Request) => parseWith(ConversationParams, req.params, 'path').conversationSid;
 
-  // Before `/:conversationSid`, which would otherwise take "Events" for a SID (and refuse it).
-  app.get(CONVERSATION_EVENTS_PATH, async (req, res) => {
+  routes.mount(conversationEventsRoute, async ({ req, res }) => {
     const agent = await agentOf(req);
-    const lastId = lastEventIdOf(req);
-    const holder = createHash('sha256').update(agent.agentSid).digest('base64url');
-    deps.live.openAccountStream(holder, agent.accountSid, lastId, (closed) => openEventStream(res, deps.retryMs, closed));
+    // Admission (429/503) happens before the stream's headers: a refused desk gets a problem.
+    deps.live.openAccountStream(`agent:${agent.agentSid}`, agent.accountSid, lastEventIdOf(req), (closed) => openEventStream(res, deps.retryMs, closed));
   });
 
-  app.get(CONVERSATIONS_PATH, async (req, res) => {
-    const agent = await agentOf(req);
-    const query = parseWith(ListConversationsQuery, req.query, 'query');
-    res.status(200).json(await listConversations(deps, agent, query));
-  });
+  routes.mount(listConversationsRoute, async ({ req, query }) => listConversations(deps, await agentOf(req), query));
 
-  app.get(`${CONVERSATIONS_PATH}/:conversationSid`, async (req, res) => {
-    const agent = await agentOf(req);
-    res.status(200).json(await getConversation(deps, agent, sidOf(req)));
-  });
+  routes.mount(getConversationRoute, async ({ req, params }) => getConversation(deps, await agentOf(req), params.conversationSid));
 
-  app.post(`${CONVERSATIONS_PATH}/:conversationSid/Messages`, async (req, res) => {
-    const agent = await agentOf(req);
-    const conversationSid = sidOf(req);
-    const { body } = parseWith(PostAgentMessageRequest, jsonBody(req));
-    res.status(201).json(await postAgentMessage(deps, agent, conversationSid, body));
-  });
+  routes.mount(
+    postAgentMessageRoute,
+    async ({ req, params, body, count }) => {
+      const agent = await agentOf(req);
+      const message = await postAgentMessage(deps, agent, params.conversationSid, body.body);
+      count.posted.inc({ kind: agent.kind });
+      return message;
+    },
+    { body: jsonBody },
+  );
 
-  app.post(`${CONVERSATIONS_PATH}/:conversationSid/Close`, async (req, res) => {
-    const agent = await agentOf(req);
-    res.status(200).json(await closeConversation(deps, agent, sidOf(req)));
-  });
+  routes.mount(closeConversationRoute, async ({ req, params }) => closeConversation(deps, await agentOf(req), params.conversationSid));
 }

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { ConversationEventEnvelope } from '@webchat/contracts';
 import type { ConversationEvent } from '../data-access/event-repository';
 import type { StreamSink } from '../domain/live-events';
