@@ -129,6 +129,8 @@ function printSummary(config: RunnerConfig, demo: DemoAccount, databaseUrl: stri
     ['PostgreSQL', databaseUrl.replace(/:[^:@/]*@/, ':***@')],
     ['Demo account', demo.accountSid],
     ['Demo deployment key', demo.deploymentKey],
+    ['Agent desk', `${starshipUrl(config)}/desk/`],
+    ['Demo agent key (desk sign-in)', demo.agentKey],
     ['Logs', join(config.dataDir, 'logs')],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

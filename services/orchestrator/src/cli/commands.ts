@@ -3,7 +3,7 @@ import type { AgentRepository } from '../data-access/agent-repository';
 import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
 import { formatAccount, formatAgent, formatKey, toJson } from './format';
-import { seedDemo } from './seed-demo';
+import { seedDemo, seedDemoAgent } from './seed-demo';
 
 export interface CommandContext {
   /** Connects on first use, so usage errors never touch the database. */
@@ -135,13 +135,15 @@ export const COMMANDS: Record<string, Command> = {
   async 'seed-demo'(argv, context) {
     const parsed = parse(argv, JSON_FLAG, NONE);
     const seed = await seedDemo(await context.repository(), context.devSecretsDir);
+    const agentKey = await seedDemoAgent(await context.agents(), context.devSecretsDir);
     if (flag(parsed, 'json')) {
-      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState }));
+      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState, agentKey }));
       return;
     }
     context.note(`Demo account ready (key ${seed.keyState}; kept in ${context.devSecretsDir}, so every run prints the same key):`);
     context.out(formatAccount(seed.account));
     context.out(`Deployment key: ${seed.key}`);
+    context.out(`Demo agent key (desk at /desk/): ${agentKey}`);
   },
 };
 

@@ -16,7 +16,7 @@ export interface AgentRecord {
 
 export interface AgentRepository {
   /** The key is in the result and nowhere else. */
-  addAgent(input: { accountSid: string; friendlyName: string; kind: AgentKind }): Promise<AgentRecord & { key: string }>;
+  addAgent(input: { accountSid: string; friendlyName: string; kind: AgentKind; key?: string }): Promise<AgentRecord & { key: string }>;
   listAgents(accountSid: string): Promise<AgentRecord[]>;
   /** Deletes the agent, which revokes its key; its messages keep its name. */
   removeAgent(agentSid: string): Promise<AgentRecord>;
@@ -53,8 +53,9 @@ function validateAgentName(name: string): string {
 
 export function createAgentRepository(db: Database): AgentRepository {
   return {
-    async addAgent({ accountSid, friendlyName, kind }) {
-      const key = generateAgentKey();
+    async addAgent({ accountSid, friendlyName, kind, key: given }) {
+      if (given !== undefined && !AGENT_KEY_SHAPE.test(given)) throw new InvalidInputError('an agent key is wk_ followed by 32 URL-safe characters');
+      const key = given ?? generateAgentKey();
       try {
         const { rows } = await db.query<AgentRow>(
           `INSERT INTO agents (sid, account_sid, friendly_name, kind, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
