@@ -60,6 +60,8 @@ export interface SystemUnderTest {
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
   db: Database;
+  /** The database the system uses, for a test that starts more orchestrator processes on it. */
+  databaseUrl: string;
   accounts: AccountRepository;
   /** The services' key pairs, for a test that starts another process of one of them. */
   identities: ServiceIdentities;
@@ -167,6 +169,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     scopedAuth,
     flags: td,
     db,
+    databaseUrl: database.url,
     accounts,
     identities,
     feed,
