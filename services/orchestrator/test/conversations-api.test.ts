@@ -220,6 +220,23 @@ describe('event streams', () => {
     expect(replayed.map((e) => [e.id, e.data.data.body])).toEqual([['4', 'two'], ['5', 'three']]);
   });
 
+  it('when the desk reconnects with Last-Event-ID, then it gets what it missed (repeats only inside the re-read window, same eventSid)', async () => {
+    const { deploymentKey, agent } = await account();
+    const guest = await guestConversation(deploymentKey);
+    const first = await sse(CONVERSATION_EVENTS_PATH, asAgent(agent.key));
+    await agentPost(agent.key, guest.conversationSid, { body: 'seen live' });
+    const live = await first.waitFor((all) => all.some((e) => e.data.data.body === 'seen live'));
+    const lastId = live.at(-1)!.id!;
+    first.close();
+    await agentPost(agent.key, guest.conversationSid, { body: 'missed one' });
+    await agentPost(agent.key, guest.conversationSid, { body: 'missed two' });
+    const resumed = await sse(CONVERSATION_EVENTS_PATH, { ...asAgent(agent.key), 'last-event-id': lastId });
+    const replayed = await resumed.waitFor((all) => all.some((e) => e.data.data.body === 'missed two'));
+    const unique = new Map(replayed.map((e) => [e.data.eventSid, e.data.data.body]));
+    expect([...unique.values()].filter((body) => typeof body === 'string' && body.startsWith('missed'))).toEqual(['missed one', 'missed two']);
+    expect(Number(replayed.at(-1)!.id)).toBeGreaterThan(Number(lastId));
+  });
+
   it("when a guest asks for another guest's stream, sends a bad Last-Event-ID or opens too many, then 404, 400 and 429", async () => {
     const { deploymentKey } = await account();
     const mine = await guestConversation(deploymentKey);
