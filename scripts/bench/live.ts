@@ -21,11 +21,12 @@ const env = process.env;
 const STREAMS = Number(env.BENCH_LIVE_STREAMS || 2000);
 const REST_SECONDS = Number(env.BENCH_LIVE_REST_SECONDS || 10);
 const RATE = Number(env.BENCH_LIVE_RATE || 200);
+const POST_SOCKETS = Number(env.BENCH_LIVE_SOCKETS || 256);
 const SECONDS = Number(env.BENCH_LIVE_SECONDS || 10);
 const say = (line: string) => process.stdout.write(`bench:live | ${line}\n`);
 
 const rssKb = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: POST_SOCKETS });
 
 function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
@@ -42,9 +43,9 @@ function request(url: string, init: { method?: string; headers?: Record<string, 
 }
 
 /** One guest stream on its own socket; calls `onEvent` with each event's envelope. */
-function holdStream(url: string, token: string, onEvent: (envelope: any) => void): Promise<http.ClientRequest> {
+function holdStream(url: string, headers: Record<string, string>, onEvent: (envelope: any) => void): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(url, { headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
       let buffer = '';
       res.setEncoding('utf8');
@@ -107,12 +108,14 @@ async function main(): Promise<void> {
 
     const pending = new Map<string, number>();
     const latencies: number[] = [];
+    /** POST sent -> 201 received: how much of the delivery time is the write itself. */
+    const postTimes: number[] = [];
     const rssBefore = rssKb(orchestratorA.pid);
     say(`opening ${STREAMS} guest streams on orchestrator A (RSS before: ${(rssBefore / 1024).toFixed(1)} MiB)`);
     const streams: http.ClientRequest[] = [];
     await pool(guests, 32, async (guest) => {
       streams.push(
-        await holdStream(`${urlA}/v2/WebChannels/${guest.conversationSid}/Events`, guest.token, (envelope) => {
+        await holdStream(`${urlA}/v2/WebChannels/${guest.conversationSid}/Events`, { ...browser, authorization: `Bearer ${guest.token}` }, (envelope) => {
           const sent = pending.get(envelope.data?.body);
           if (sent !== undefined) {
             latencies.push(performance.now() - sent);
@@ -140,9 +143,11 @@ async function main(): Promise<void> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const guest = guests[i % guests.length]!;
       const body = `bench ${i}`;
-      pending.set(body, performance.now());
+      const sentAt = performance.now();
+      pending.set(body, sentAt);
       posts.push(
         request(`${urlB}/v2/Conversations/${guest.conversationSid}/Messages`, { method: 'POST', headers: { authorization: `Bearer ${agentKey}` }, body: { body } }).then((r) => {
+          postTimes.push(performance.now() - sentAt);
           if (r.status !== 201) failed += 1;
         }),
       );
@@ -151,6 +156,8 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const sorted = [...latencies].sort((a, b) => a - b);
+    const postSorted = [...postTimes].sort((a, b) => a - b);
+    const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const figures = {
       at: new Date().toISOString(),
       streams: STREAMS,
@@ -164,7 +171,10 @@ async function main(): Promise<void> {
       delivered: latencies.length,
       lost: pending.size,
       latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN },
+      postMs: { p50: percentile(postSorted, 50), p99: percentile(postSorted, 99) },
+      loadAverage,
     };
+    say(`POST answered: p50 ${figures.postMs.p50.toFixed(1)} ms, p99 ${figures.postMs.p99.toFixed(1)} ms; load average ${loadAverage}`);
     say(`delivery: ${figures.delivered}/${total} delivered, ${failed} failed posts; p50 ${figures.latencyMs.p50.toFixed(1)} ms, p99 ${figures.latencyMs.p99.toFixed(1)} ms, max ${figures.latencyMs.max.toFixed(1)} ms`);
     const resultsDir = join(REPO_ROOT, 'bench-results');
     mkdirSync(resultsDir, { recursive: true });
@@ -183,6 +193,8 @@ async function main(): Promise<void> {
         `| agent messages, through the other orchestrator | ${total} at ${RATE}/s, ${failed} failed |`,
         `| delivered to the guest stream | ${figures.delivered} (${figures.lost} not within 10 s) |`,
         `| latency POST sent → event received, p50 / p99 / max | ${figures.latencyMs.p50.toFixed(1)} / ${figures.latencyMs.p99.toFixed(1)} / ${figures.latencyMs.max.toFixed(1)} ms |`,
+        `| of which POST sent → 201, p50 / p99 | ${figures.postMs.p50.toFixed(1)} / ${figures.postMs.p99.toFixed(1)} ms |`,
+        `| machine load average (1/5/15 min) at the end | ${loadAverage} |`,
         '',
       ].join('\n'),
     );
