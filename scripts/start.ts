@@ -131,6 +131,9 @@ function printSummary(config: RunnerConfig, demo: DemoAccount, databaseUrl: stri
     ['Demo deployment key', demo.deploymentKey],
     ['Agent desk', `${starshipUrl(config)}/desk/`],
     ['Demo agent key (desk sign-in)', demo.agentKey],
+    ['Operator CLI', `pnpm webchat-admin accounts show ${demo.accountSid}   (also: config import, origins refused)`],
+    ['Try the API', `curl -s '${starshipUrl(config)}/v2/Webchat/Configuration?deploymentKey=${demo.deploymentKey}' -H 'Origin: ${demoOrigin(config)}'`],
+    ['API description', `${starshipUrl(config)}/v2/openapi.json`],
     ['Logs', join(config.dataDir, 'logs')],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

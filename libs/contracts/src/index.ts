@@ -8,3 +8,4 @@ export * from './conversations';
 export * from './route';
 export * from './openapi';
 export * from './routes';
+export * from './widget-configuration';

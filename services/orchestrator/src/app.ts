@@ -17,6 +17,9 @@ import { mountConversationRoutes } from './routes/conversations';
 import type { AgentRepository } from './data-access/agent-repository';
 import type { InboxRepository } from './data-access/inbox-repository';
 import type { LiveEvents } from './domain/live-events';
+import { mountPublicOpenApiRoute } from './routes/public-openapi';
+import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
   config: Pick<
@@ -35,6 +38,8 @@ export interface OrchestratorDeps {
   inbox: InboxRepository;
   /** Held event streams (guest and account): see live-delivery.ts. */
   live: { live: LiveEvents; retryMs: number };
+  /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
+  refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
@@ -45,6 +50,13 @@ const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0'
 
 export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
 
+/** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
+export const publicOpenApi = () =>
+  buildOpenApi(
+    { title: 'Webchat public API', version: '2.0.0', description: 'The routes Starship serves; errors are RFC 9457 problem details with a stable code' },
+    orchestratorRoutes,
+  );
+
 export function createApp(deps: OrchestratorDeps): ServiceApp {
   const webChannels: WebChannelDeps = {
     accounts: deps.accounts,
@@ -52,6 +64,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     fingerprints: deps.fingerprints,
     conversations: deps.conversations,
     messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
   };
   return createServiceApp<Guest>(
     {
@@ -68,7 +81,10 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     },
     (app, routes) => {
       app.use(guardPublicBody());
+      mountWebchatConfigurationRoute(routes, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
+      mountPublicOpenApiRoute(routes, publicOpenApi());
       mountWebchatTokenRoutes(routes, {
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,

@@ -6,6 +6,8 @@ import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
 import { createAccountRepository } from './data-access/account-repository';
 import { createConversationRepository } from './data-access/conversation-repository';
+import { createRefusedOriginRepository } from './data-access/refused-origins';
+import { createOriginRefusals } from './domain/origin-refusals';
 import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import type { AccountLookup } from './domain/accounts';
@@ -63,7 +65,10 @@ async function main(): Promise<void> {
     logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
   });
 
+  const refusals = createOriginRefusals(createRefusedOriginRepository(db), logger);
+
   const { app, lifecycle } = createApp({
+    refusals,
     config,
     logger,
     accounts,
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => live.live.drain());
   exitOnSignals(running, logger, async () => {
     tokens.close();
+    await refusals.close();
     await flags.close();
     await feed?.close();
     await live.stop();

@@ -12,7 +12,7 @@ export class LiveView {
   readonly startNew: HTMLButtonElement;
   private unread = 0;
 
-  constructor(launcher: HTMLButtonElement, transcriptScroller: HTMLElement | null) {
+  constructor(launcher: HTMLButtonElement, transcriptScroller: Element | null) {
     this.badge = h('span', { class: 'wc-badge', hidden: true, 'aria-hidden': 'true' });
     launcher.insertAdjacentElement('afterend', this.badge);
     this.announcer = h('div', { class: 'wc-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });

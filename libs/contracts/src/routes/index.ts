@@ -3,3 +3,4 @@ export * from './scoped-auth';
 export * from './federated-auth';
 export * from './orchestrator';
 export * from './conversations';
+export * from './webchat-configuration';

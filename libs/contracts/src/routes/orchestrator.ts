@@ -1,5 +1,6 @@
 import { declareRoute, type RouteSpec } from '../route';
 import { conversationRoutes } from './conversations';
+import { getPublicOpenApiRoute, getWebchatConfigurationRoute } from './webchat-configuration';
 import {
   WEBCHAT_TOKEN_PATH, WEBCHAT_REFRESH_PATH, WEB_CHANNELS_PATH, WebchatTokenRequest, WebchatTokenResponse, RefreshTokenRequest,
   RefreshTokenResponse, CreateWebChannelRequest, WebChannel, WebChannelParams, WebChannelWithMessages, MessageList, PostMessageRequest, Message,
@@ -48,5 +49,6 @@ export const postMessageRoute = declareRoute({
 });
 
 export const orchestratorRoutes: readonly RouteSpec[] = [
-  createWebchatTokenRoute, refreshWebchatTokenRoute, ...conversationRoutes, createWebChannelRoute, getWebChannelRoute, listMessagesRoute, postMessageRoute,
+  getWebchatConfigurationRoute, getPublicOpenApiRoute, createWebchatTokenRoute, refreshWebchatTokenRoute, ...conversationRoutes, createWebChannelRoute,
+  getWebChannelRoute, listMessagesRoute, postMessageRoute,
 ];

@@ -11,6 +11,8 @@ import { ServiceIdentities } from '../../../scoped-auth/test/support/keys';
 import { createApp } from '../../src/app';
 import { createDatabase, type Database } from '../../src/data-access/pool';
 import { createAccountRepository, type AccountRepository } from '../../src/data-access/account-repository';
+import { createRefusedOriginRepository, type RefusedOriginRepository } from '../../src/data-access/refused-origins';
+import { createOriginRefusals, type OriginRefusals } from '../../src/domain/origin-refusals';
 import { createConversationRepository, type ConversationRepository } from '../../src/data-access/conversation-repository';
 import { PgAccountChangeFeed } from '../../src/data-access/account-changes';
 import { CachedAccountLookup } from '../../src/data-access/account-cache';
@@ -56,12 +58,12 @@ export interface SystemOptions {
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
+  /** The system's own database, for a test that drives webchat-admin against it. */
+  databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
   db: Database;
-  /** The database the system uses, for a test that starts more orchestrator processes on it. */
-  databaseUrl: string;
   accounts: AccountRepository;
   /** The services' key pairs, for a test that starts another process of one of them. */
   identities: ServiceIdentities;
@@ -72,6 +74,9 @@ export interface SystemUnderTest {
   live: LiveDelivery;
   /** An agent (or bot) of the account and its `wk_` key. */
   addAgent(accountSid: string, name?: string, kind?: AgentKind): Promise<{ agentSid: string; key: string }>;
+  /** Refused origins as counted by the orchestrator; `flush()` writes what is pending at once. */
+  refusals: OriginRefusals;
+  refusedOrigins: RefusedOriginRepository;
   logs: { orchestrator: () => string[]; federatedAuth: () => string[]; scopedAuth: () => string[] };
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
@@ -81,6 +86,7 @@ export interface SystemUnderTest {
     fingerprintSensitivity?: FingerprintSensitivity;
     tokenTtlSeconds?: number;
     welcomeMessage?: string;
+    widget?: unknown;
   }): Promise<{ accountSid: string; deploymentKey: string; keyId: string }>;
   stop(): Promise<void>;
 }
@@ -138,7 +144,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     scopedAuthTimeoutMs: 2000,
   });
   const flags = new LaunchDarklyFlags(ldClient, options.fallback ?? true, logs.orchestrator.logger);
+  const refusedOrigins = createRefusedOriginRepository(db);
+  const refusals = createOriginRefusals(refusedOrigins, logs.orchestrator.logger);
   const orchestratorApp = createApp({
+    refusals,
     config: {
       BODY_LIMIT_BYTES: 32 * 1024,
       CORS_MAX_AGE_SECONDS: 600,
@@ -165,11 +174,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
 
   return {
     orchestratorUrl: orchestrator.url,
+    databaseUrl: database.url,
     federatedAuthUrl: federated.url,
     scopedAuth,
     flags: td,
     db,
-    databaseUrl: database.url,
     accounts,
     identities,
     feed,
@@ -180,6 +189,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       const added = await agents.addAgent({ accountSid, friendlyName: name, kind });
       return { agentSid: added.agentSid, key: added.key };
     },
+    refusals,
+    refusedOrigins,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
     async federatedTokenCalls() {
       const text = await (await fetch(`${federated.url}/metrics`)).text();
@@ -199,6 +210,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
         fingerprintSensitivity: settings.fingerprintSensitivity ?? 'medium',
         ...(settings.tokenTtlSeconds ? { tokenTtlSeconds: settings.tokenTtlSeconds } : {}),
         ...(settings.welcomeMessage ? { welcomeMessage: settings.welcomeMessage } : {}),
+        ...(settings.widget !== undefined ? { widget: settings.widget } : {}),
       });
       return { accountSid: account.accountSid, deploymentKey: key.key, keyId: key.id };
     },
@@ -206,6 +218,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       live.live.drain();
       await orchestrator.close();
       await live.stop();
+      await refusals.close();
       await federated.close();
       await scopedAuth.close();
       tokens.close();
