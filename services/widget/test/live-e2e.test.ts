@@ -153,21 +153,16 @@ describe('a guest and an agent chat live through Starship and two orchestrators'
   let conversationSid: string;
 
   test("the guest's message appears in the desk and the agent's reply in the widget, without a reload; unread badge while the panel is closed", async () => {
-    const t0 = Date.now();
-    const step = (name: string) => process.stderr.write(`[live-e2e] ${name} at ${Date.now() - t0} ms\n`);
     desk = await newPage();
     await agentSignsIn(desk);
-    step('desk live');
     guest = await newPage();
     await guestStartsChat(guest, 'Hello, anyone there?');
     conversationSid = await conversationSidOf(guest);
-    step('guest chat started');
 
     // The desk's list updates live with the new conversation and its unread count.
     const item = desk.locator(`#conversations button[data-sid="${conversationSid}"]`);
     await item.waitFor();
     await item.locator('.unread').waitFor();
-    step('desk list shows it');
     await item.click();
     await desk.locator('#transcript li.guest', { hasText: 'Hello, anyone there?' }).waitFor();
 
@@ -177,13 +172,11 @@ describe('a guest and an agent chat live through Starship and two orchestrators'
     await composer.press('Enter');
     await desk.locator('#transcript li.guest', { hasText: 'I need help with my order' }).waitFor();
 
-    step('desk sees live guest message');
     await desk.getByLabel('Reply').fill('Hi Grace, Ada here. What is the order number?');
     await desk.getByLabel('Reply').press('Enter');
     await agentBubbles(guest).filter({ hasText: 'What is the order number?' }).waitFor();
     await expect(agentBubbles(guest).first().locator('.wc-msg-meta').textContent()).resolves.toContain('Ada');
     await desk.locator('#transcript li.agent', { hasText: 'What is the order number?' }).waitFor();
-    step('widget shows reply');
     await guest.screenshot({ path: join(ARTIFACTS, 'live-widget-agent-reply.png') });
     await desk.screenshot({ path: join(ARTIFACTS, 'live-desk.png') });
 
