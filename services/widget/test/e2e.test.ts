@@ -3,32 +3,14 @@
  * page, served by the real Starship nginx on two origins, with the real widget bundle from /assets/,
  * talking through Starship to the real orchestrator, federated-auth, scoped-auth and Postgres.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '../../../libs/testkit/src';
-import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
-import { writeDemoSite } from '../../starship/src/demo';
-import { prepareStarshipPrefix, renderStarshipConfig } from '../../starship/src/render';
-import { buildWidget } from '../build';
+import type { Page } from 'playwright-core';
+import type { SystemUnderTest } from '../../orchestrator/test/support/system';
 import { expectAccessible } from './support/axe';
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './support/browser-stack';
 import { storageKey } from '../src/constants';
 import type { StoredSession } from '../src/storage';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(REPO_ROOT, 'artifacts');
 const WELCOME = 'Welcome to Acme Outdoor! A member of our team will be with you shortly.';
 const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
@@ -37,74 +19,29 @@ const GUEST_MESSAGE_LIMIT = 5;
 // Generous: on a shared, loaded machine one browser test can take a minute; the limit only guards against hangs.
 jest.setTimeout(150_000);
 
+let stack: BrowserStack;
 let system: SystemUnderTest;
-let nginx: NginxServer;
-let browser: Browser;
-let workDir: string;
 let account: { accountSid: string; deploymentKey: string };
 let starshipUrl: string;
 let allowedSite: string;
-let refusedSite: string;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  // Installs Debian chromium (and the rest) when missing; silent and quick when present.
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  workDir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
-  const assetsDir = join(workDir, 'assets');
-  const prefixDir = join(workDir, 'starship');
-
-  const [manifest, started, port, allowedPort, refusedPort] = await Promise.all([
-    buildWidget({ outDir: assetsDir }),
+  stack = await startBrowserStack({
     // A small message limit, so a guest can reach it by typing (production: 30 a minute).
-    startSystem({ guestMessageLimit: { messages: GUEST_MESSAGE_LIMIT, windowSeconds: 60 } }),
-    getFreePort(),
-    getFreePort(),
-    getFreePort(),
-  ]);
-  expect(manifest.file).toBe('webchat.js');
-  system = started;
-  starshipUrl = `http://localhost:${port}`;
-  allowedSite = `http://localhost:${allowedPort}`;
-  refusedSite = `http://localhost:${refusedPort}`;
-  system.setSecurityFlag(true);
-  account = await system.createAccount({ allowedOrigins: [allowedSite], fingerprintSensitivity: 'medium', welcomeMessage: WELCOME });
-
-  prepareStarshipPrefix(prefixDir);
-  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
-  const configText = renderStarshipConfig({
-    mode: 'local',
-    listenPort: port,
-    prefixDir,
-    assetsDir,
-    orchestratorUpstream: new URL(system.orchestratorUrl).host,
-    demoPorts: [allowedPort, refusedPort],
-    // nginx started as root hands its workers to `nobody`, who cannot read our 0700 temp folder.
-    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+    system: { guestMessageLimit: { messages: GUEST_MESSAGE_LIMIT, windowSeconds: 60 } },
+    account: (site) => ({ allowedOrigins: [site], fingerprintSensitivity: 'medium', welcomeMessage: WELCOME }),
   });
-  [nginx, browser] = await Promise.all([
-    startNginx({ prefixDir, configText, port }),
-    // launch() gives every run a fresh, temporary user-data dir, removed again on close.
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 }),
-  ]);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  expect(stack.manifest.file).toBe('webchat.js');
+  ({ system, account, starshipUrl, allowedSite } = stack);
+  system.setSecurityFlag(true);
 });
 
 afterAll(async () => {
-  await Promise.allSettled(contexts.map((context) => context.close()));
-  await browser?.close();
-  await nginx?.stop();
-  await system?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
-async function newPage(options: { userAgent?: string; init?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
-  contexts.push(context);
-  const page = await context.newPage();
-  await options.init?.(page);
-  return page;
-}
+const newPage = (options: { userAgent?: string; init?: (page: Page) => Promise<unknown> } = {}): Promise<Page> =>
+  stack.newPage({ ...(options.userAgent ? { userAgent: options.userAgent } : {}), ...(options.init ? { init: options.init } : {}) });
 
 const widget = (page: Page) => page.locator('[data-webchat-widget]');
 const launcher = (page: Page) => widget(page).locator('.wc-launcher');
@@ -196,7 +133,7 @@ test('on the allowed site: launcher, form, welcome; token, identity and conversa
 
 // A site that is not allowed sees no chat at all: configured-widget.test.ts.
 
-test('with the security flag on, a token copied into a browser with another User-Agent is refused on WebChannels; the form comes back with the identity kept', async () => {
+test('with the security flag on, a token copied into a browser with another User-Agent is refused on WebChannels; the form comes back, and a chat started there is a new guest (a copied token proves nothing elsewhere)', async () => {
   const original = await newPage();
   await original.goto(`${allowedSite}/`);
   const created = original.waitForRequest((request) => request.url().endsWith('/v2/WebChannels') && request.method() === 'POST');
@@ -233,9 +170,10 @@ test('with the security flag on, a token copied into a browser with another User
   await launcher(thief).click();
   await status(thief).getByText('Your previous chat has ended').waitFor();
   expect(await widget(thief).locator('form.wc-form').isVisible()).toBe(true);
-  expect(await stored(thief)).toEqual({ identity: copied.identity });
+  // The ended session's token is kept as the proof of identity, with the login timestamp it was bound with.
+  expect(await stored(thief)).toEqual({ previousToken: copied.token, identity: copied.identity, loginTimestamp: copied.loginTimestamp });
 
-  // A returning visitor keeps the identity: the next token is for the same guest.
+  // That proof fails in this browser (another fingerprint): the next chat is a new guest, never the copied one.
   const name = widget(thief).getByLabel('Name', { exact: true });
   await name.fill('Ada Lovelace');
   await widget(thief).getByLabel('Email', { exact: true }).fill('ada@example.com');
@@ -243,7 +181,7 @@ test('with the security flag on, a token copied into a browser with another User
   await widget(thief).getByRole('button', { name: 'Start chat' }).click();
   await transcript(thief).getByText('Starting again').waitFor();
   const again = await stored(thief);
-  expect(again?.identity).toBe(copied.identity);
+  expect(again?.identity).not.toBe(copied.identity);
   expect(again?.conversationSid).not.toBe(copied.conversationSid);
 });
 

@@ -31,7 +31,7 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
     private readonly options: { maxRetryDelayMs?: number; connectTimeoutMs?: number; channel?: string } = {},
   ) {}
 
-  /** The same LISTEN machinery serves the conversation event channel (live streams). */
+  /** The same feed serves other change streams (token failures) on their own channel. */
   private get channel(): string {
     return this.options.channel ?? ACCOUNT_CHANGES_CHANNEL;
   }
@@ -55,7 +55,7 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
       connectionString: this.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2000,
       keepAlive: true,
-      application_name: `webchat-orchestrator-${this.channel}`,
+      application_name: 'webchat-orchestrator-listener',
     });
     this.client = client;
     client.on('error', (err) => this.lost(client, err));
@@ -72,7 +72,7 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
       this.reset();
       this.connected = true;
       this.retryDelayMs = 100;
-      this.logger.info('listening for notifications', { channel: this.channel });
+      this.logger.info('listening for changes', { channel: this.channel });
     } catch (err) {
       this.lost(client, err);
     }
@@ -88,7 +88,7 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
     client.on('error', () => {});
     client.end().catch(() => {});
     if (this.closed) return;
-    if (wasConnected) this.logger.warn('notification feed lost; cache and live streams reset until it is back', { err, channel: this.channel });
+    if (wasConnected) this.logger.warn('account change feed lost; cache disabled until it is back', { err });
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.maxRetryDelayMs ?? 2000);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
