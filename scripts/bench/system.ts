@@ -103,11 +103,11 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
     // Fresh logs (nginx's access logs grow by a line per request).
     for (const logs of [join(dataDir, 'logs'), join(dataDir, 'echo-edge', 'logs')]) rmSync(logs, { recursive: true, force: true });
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
-    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt] = await freePorts(13);
+    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt, dispatcher] = await freePorts(14);
     const config: RunnerConfig = {
       repo: REPO_ROOT,
       dataDir,
-      ports: { postgres: pg!, orchestrator: orchestrator!, federatedAuth: federated!, scopedAuth: scoped!, starship: starship!, demo: demo!, demoAlt: demoAlt! },
+      ports: { postgres: pg!, orchestrator: orchestrator!, federatedAuth: federated!, scopedAuth: scoped!, webhookDispatcher: dispatcher!, starship: starship!, demo: demo!, demoAlt: demoAlt! },
       databaseUrl: undefined,
       readyTimeoutMs: 60_000,
     };

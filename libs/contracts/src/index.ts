@@ -8,4 +8,5 @@ export * from './conversations';
 export * from './route';
 export * from './openapi';
 export * from './routes';
+export * from './webhooks';
 export * from './widget-configuration';

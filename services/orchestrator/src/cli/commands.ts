@@ -7,8 +7,9 @@ import { formatAccount, formatAgent, formatKey, toJson } from './format';
 import { seedDemo, seedDemoAgent } from './seed-demo';
 import type { RefusedOriginRepository } from '../data-access/refused-origins';
 import { WIDGET_COMMANDS, widgetFlagOptions, widgetFromFlags } from './widget-commands';
+import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands';
 
-export interface CommandContext {
+export interface CommandContext extends WebhookCommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
   agents(): Promise<AgentRepository>;
@@ -192,6 +193,7 @@ export const COMMANDS: Record<string, Command> = {
     context.out(`Deployment key: ${seed.key}`);
     context.out(`Demo agent key (desk at /desk/): ${agentKey}`);
   },
+  ...WEBHOOK_COMMANDS,
 };
 
 /** `accounts list` → the command and its remaining arguments. */
