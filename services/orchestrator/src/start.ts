@@ -18,6 +18,10 @@ import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
 import { LaunchDarklyFlags } from './domain/feature-flags';
 import { FingerprintGenerator } from './domain/fingerprint';
+import { createAgentRepository } from './data-access/agent-repository';
+import { CachedAgentLookup } from './data-access/agent-cache';
+import { createInboxRepository } from './data-access/inbox-repository';
+import { startLiveDelivery } from './live-delivery';
 
 async function main(): Promise<void> {
   const config = loadOrchestratorConfig();
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
   let feed: PgAccountChangeFeed | undefined;
   let failureFeed: PgAccountChangeFeed | undefined;
   let accounts: AccountLookup = repository;
+  const agentRepository = createAgentRepository(db);
+  let agents: Pick<typeof agentRepository, 'findAgentByKey'> = agentRepository;
   let tokenFailures: TokenFailureStore = createTokenFailureStore(db);
   if (config.ACCOUNT_CACHE_ENABLED) {
     feed = new PgAccountChangeFeed(config.DATABASE_URL, logger);
@@ -48,7 +54,9 @@ async function main(): Promise<void> {
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
     });
+    agents = new CachedAgentLookup(agentRepository, feed, { maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES });
   }
+  const live = await startLiveDelivery({ databaseUrl: config.DATABASE_URL, db, logger, settings: config });
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
   const tokens = createTokenServices({
     signer,
@@ -76,6 +84,9 @@ async function main(): Promise<void> {
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations: createConversationRepository(db),
+    agents,
+    inbox: createInboxRepository(db),
+    live,
     tokenFailures,
     identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
     readiness: {
@@ -87,11 +98,14 @@ async function main(): Promise<void> {
   });
   const running = await listen({ app, port: config.PORT, host: config.HOST, lifecycle });
   logger.info('listening', { url: running.url });
+  // Registered before exitOnSignals' handler, so streams end (with a retry hint) before the server waits for them.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => live.live.drain());
   exitOnSignals(running, logger, async () => {
     tokens.close();
     await refusals.close();
     await flags.close();
     await feed?.close();
+    await live.stop();
     await failureFeed?.close();
     await db.close();
   });

@@ -22,6 +22,8 @@ export const STARSHIP_CONTAINER = {
   /** Writable (an emptyDir under a read-only root): pid file and nginx's temp folders. */
   prefixDir: '/tmp',
   assetsDir: '/usr/share/starship/assets',
+  /** The agent desk's static files (services/starship/desk). */
+  deskDir: '/usr/share/starship/desk',
   listenPort: 8080,
   /** The orchestrator's Service (Kubernetes) and service name (compose): the same DNS name in both. */
   orchestratorUpstream: 'orchestrator:4000',
@@ -33,6 +35,7 @@ export const STARSHIP_CONTAINER_OPTIONS: StarshipRenderOptions = {
   orchestratorUpstream: STARSHIP_CONTAINER.orchestratorUpstream,
   prefixDir: STARSHIP_CONTAINER.prefixDir,
   assetsDir: STARSHIP_CONTAINER.assetsDir,
+  deskDir: STARSHIP_CONTAINER.deskDir,
   // `auto` would start one worker per node CPU, ignoring the pod's CPU limit.
   workerProcesses: 2,
 };

@@ -55,7 +55,8 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
   test('when checked by nginx -t, then it is accepted', () => {
     // Two things only a cluster has: DNS for `orchestrator` (nginx resolves upstreams while testing)
     // and a writable /tmp of its own; both are swapped for local equivalents, nothing else changes.
-    let text = replaceExactly(committed, `server ${STARSHIP_CONTAINER.orchestratorUpstream};`, 'server 127.0.0.1:4000;', 1);
+    // Twice: the API upstream and the event-stream upstream name the same orchestrators.
+    let text = replaceExactly(committed, `server ${STARSHIP_CONTAINER.orchestratorUpstream};`, 'server 127.0.0.1:4000;', 2);
     text = text.split(`${STARSHIP_CONTAINER.prefixDir}/`).join(`${dir}/`);
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, text);

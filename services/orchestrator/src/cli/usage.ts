@@ -15,6 +15,10 @@ Deployment keys
                                    account has no allowed origins: every website can then use the key)
   keys revoke KEY_ID|PREFIX|KEY    revoke by id (UUID), listed prefix (dk_..., at least 8 characters) or the key
 
+Agents (answer conversations through the Conversations API and the desk at /desk/)
+  agents add SID --name NAME [--bot] [--json]   add an agent (or a bot); its wk_ key is printed once, only its hash is stored
+  agents list SID [--json]                      the account's agents and bots with their key prefixes
+  agents remove AGENT_SID                       remove it: its key stops working on every replica; its messages stay
 Identity secrets (customer-signed identity tokens, see docs/identity-proof.md)
   identity-secret rotate SID [--json]       issue a new secret (printed once; stored encrypted); the old one
                                             keeps verifying until retired

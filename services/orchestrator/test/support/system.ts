@@ -19,6 +19,10 @@ import { CachedAccountLookup } from '../../src/data-access/account-cache';
 import { createTokenServices } from '../../src/data-access/token-services';
 import { LaunchDarklyFlags, WEBCHAT_SECURITY_FLAG } from '../../src/domain/feature-flags';
 import { FingerprintGenerator, type FingerprintSensitivity } from '../../src/domain/fingerprint';
+import { createAgentRepository, type AgentKind, type AgentRepository } from '../../src/data-access/agent-repository';
+import { CachedAgentLookup } from '../../src/data-access/agent-cache';
+import { createInboxRepository } from '../../src/data-access/inbox-repository';
+import { startLiveDelivery, type LiveDelivery } from '../../src/live-delivery';
 import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures } from '../../src/data-access/token-failures';
 import { createIdentitySecretRepository, generateIdentitySecret, IdentitySecretSealer } from '../../src/data-access/identity-secrets';
 import { cachedIdentitySecrets } from '../../src/data-access/identity-secret-cache';
@@ -49,6 +53,10 @@ export interface SystemOptions {
   databaseUrl?: string;
   /** Cache account configuration across requests, kept exact by LISTEN/NOTIFY (as start.ts does). */
   accountCache?: boolean;
+  /** Live stream limits (default 5 per holder, 5000 per process) and heartbeat. */
+  streams?: { perHolder?: number; perProcess?: number; heartbeatSeconds?: number };
+  /** Requests per agent key and window (default 600 per 60 s). */
+  agentRateLimit?: { requests: number; windowSeconds: number };
   /** How long after expiry a previous token still proves its identity (default 30 days, as in production). */
   previousTokenGraceSeconds?: number;
   /** Fingerprint mismatches that kill a token (default 5). */
@@ -71,6 +79,10 @@ export interface SystemUnderTest {
   /** The change feed of the account cache, when `accountCache` is on. */
   feed: PgAccountChangeFeed | undefined;
   conversations: ConversationRepository;
+  agents: AgentRepository;
+  live: LiveDelivery;
+  /** An agent (or bot) of the account and its `wk_` key. */
+  addAgent(accountSid: string, name?: string, kind?: AgentKind): Promise<{ agentSid: string; key: string }>;
   /** Refused origins as counted by the orchestrator; `flush()` writes what is pending at once. */
   refusals: OriginRefusals;
   refusedOrigins: RefusedOriginRepository;
@@ -105,6 +117,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     : undefined;
   await failureFeed?.start();
   const conversations = createConversationRepository(db);
+  const agents = createAgentRepository(db);
+  const live = await startLiveDelivery({
+    databaseUrl: database.url,
+    db,
+    logger: captureLogs('orchestrator').logger,
+    settings: {
+      STREAMS_PER_HOLDER: options.streams?.perHolder ?? 5,
+      STREAMS_PER_PROCESS: options.streams?.perProcess ?? 5000,
+      STREAM_HEARTBEAT_SECONDS: options.streams?.heartbeatSeconds ?? 15,
+      STREAM_RETRY_MS: 200,
+    },
+    maxRetryDelayMs: 200,
+  });
   const identities = new ServiceIdentities();
   const logs = { orchestrator: captureLogs('orchestrator'), federated: captureLogs('federated-auth'), scoped: captureLogs('scoped-auth') };
 
@@ -149,6 +174,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       TOKEN_FAILURE_LIMIT: options.tokenFailureLimit ?? 5,
       GUEST_MESSAGE_LIMIT: options.guestMessageLimit?.messages ?? 30,
       GUEST_MESSAGE_WINDOW_SECONDS: options.guestMessageLimit?.windowSeconds ?? 60,
+      AGENT_RATE_LIMIT: options.agentRateLimit?.requests ?? 600,
+      AGENT_RATE_WINDOW_SECONDS: options.agentRateLimit?.windowSeconds ?? 60,
     },
     logger: logs.orchestrator.logger,
     accounts: feed ? new CachedAccountLookup(accounts, feed) : accounts,
@@ -156,6 +183,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     flags,
     fingerprints: new FingerprintGenerator(randomBytes(32).toString('base64url')),
     conversations,
+    agents: feed ? new CachedAgentLookup(agents, feed) : agents,
+    inbox: createInboxRepository(db),
+    live,
     tokenFailures: failureFeed ? watchedTokenFailures(createTokenFailureStore(db), failureFeed) : createTokenFailureStore(db),
     identitySecrets: cachedIdentitySecrets(identitySecretRepository, sealer, feed),
     readiness: { store: async () => (await db.ping(), true) },
@@ -174,6 +204,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     identities,
     feed,
     conversations,
+    agents,
+    live,
+    async addAgent(accountSid, name = 'Ada', kind = 'agent') {
+      const added = await agents.addAgent({ accountSid, friendlyName: name, kind });
+      return { agentSid: added.agentSid, key: added.key };
+    },
     refusals,
     refusedOrigins,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
@@ -205,7 +241,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       return { accountSid: account.accountSid, deploymentKey: key.key, keyId: key.id };
     },
     async stop() {
+      live.live.drain();
       await orchestrator.close();
+      await live.stop();
       await refusals.close();
       await federated.close();
       await scopedAuth.close();
