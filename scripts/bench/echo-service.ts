@@ -8,10 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { FEDERATED_TOKENS_ROUTE, SCOPED_AUTH_GENERATE_PATH, TokenResponse, WEBCHAT_TOKEN_PATH, federatedTokensPath } from '@webchat/contracts';
-import { createServiceApp, exitOnSignals, listen } from '../../libs/http-kit/src';
+import { createServiceApp, exitOnSignals, listen, requireCaller } from '../../libs/http-kit/src';
 import { InternalClient } from '../../libs/internal-client/src';
 import { createLogger } from '../../libs/logger/src';
-import { ServiceTokenSigner, ServiceTokenVerifier, loadPublicKeys, parsePrivateKey, privateKeyFile, requireCaller } from '../../libs/service-auth/src';
+import { ServiceTokenSigner, ServiceTokenVerifier, loadPublicKeys, parsePrivateKey, privateKeyFile } from '../../libs/service-auth/src';
 
 const ROLES = ['orchestrator', 'federated-auth', 'scoped-auth'] as const;
 type Role = (typeof ROLES)[number];

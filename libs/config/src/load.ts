@@ -72,3 +72,6 @@ export function collect<T>(problems: string[], variable: string, read: () => T):
     return undefined;
   }
 }
+
+/** A handler answering outside its declared contract fails the request in development and test; production reports it. */
+export const contractViolationsFor = (env: NodeJS.ProcessEnv): 'fail' | 'report' => (isProductionEnv(env) ? 'report' : 'fail');

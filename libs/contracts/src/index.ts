@@ -4,5 +4,6 @@ export * from './health';
 export * from './scoped-auth';
 export * from './federated-auth';
 export * from './orchestrator';
+export * from './route';
 export * from './openapi';
 export * from './routes';

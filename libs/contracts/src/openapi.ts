@@ -1,23 +1,6 @@
 import { z } from 'zod';
 import { Problem, PROBLEM_CONTENT_TYPE } from './problem';
-
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface RouteSpec {
-  method: HttpMethod;
-  /** Express-style path (`/v1/Accounts/:accountSid/Tokens`). */
-  path: string;
-  operationId: string;
-  summary: string;
-  /** Who may call it: a service JWT, a guest bearer token, or nobody in particular. */
-  auth: 'service' | 'guest' | 'public';
-  params?: z.ZodObject;
-  body?: z.ZodType;
-  bodyContentTypes?: string[];
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  /** Problem statuses this route documents on top of the generic ones. */
-  problems?: number[];
-}
+import { isServiceRoute, type RouteSpec } from './route';
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -26,8 +9,14 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
+function parametersOf(schema: z.ZodObject | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const { properties, required = [] } = jsonSchema(schema, 'input') as { properties: Record<string, unknown>; required?: string[] };
+  return Object.entries(properties).map(([name, property]) => ({ name, in: where, required: where === 'path' || required.includes(name), schema: property }));
+}
+
 /** Builds the OpenAPI 3.1 description from the same zod schemas the code validates with. */
-export function buildOpenApi(info: { title: string; version: string; description?: string }, routes: RouteSpec[]) {
+export function buildOpenApi(info: { title: string; version: string; description?: string }, routes: readonly RouteSpec[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   const problemSchema = jsonSchema(Problem, 'output');
   for (const route of routes) {
@@ -35,7 +24,7 @@ export function buildOpenApi(info: { title: string; version: string; description
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
+        ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } } : {}),
       };
     }
     for (const status of [400, 500, ...(route.problems ?? [])]) {
@@ -44,14 +33,7 @@ export function buildOpenApi(info: { title: string; version: string; description
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
       };
     }
-    const parameters = route.params
-      ? Object.entries(jsonSchema(route.params, 'input').properties as Record<string, unknown>).map(([name, schema]) => ({
-          name,
-          in: 'path',
-          required: true,
-          schema,
-        }))
-      : undefined;
+    const parameters = [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')];
     const body = route.body
       ? {
           required: true,
@@ -60,14 +42,15 @@ export function buildOpenApi(info: { title: string; version: string; description
           ),
         }
       : undefined;
-    const security = route.auth === 'service' ? [{ serviceToken: [] }] : route.auth === 'guest' ? [{ guestToken: [] }] : [];
+    const security = isServiceRoute(route.callers) ? [{ serviceToken: [] }] : route.callers === 'guest' ? [{ guestToken: [] }] : [];
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(parameters ? { parameters } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
       ...(body ? { requestBody: body } : {}),
       responses,
       security,
+      ...(isServiceRoute(route.callers) ? { 'x-allowed-callers': [...route.callers.services] } : {}),
     };
   }
   return {

@@ -1,40 +1,9 @@
 import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '@webchat/errors';
 
-/**
- * Every error code a client or a calling service can see. Stable: clients switch on these, so a code
- * is never renamed, only added.
- */
-export const ERROR_CODES = {
-  invalid_request: { status: 400, title: 'The request is not valid' },
-  malformed_json: { status: 400, title: 'The body is not valid JSON' },
-  fingerprint_signals_missing: { status: 400, title: 'Security signals are missing' },
-  service_token_invalid: { status: 401, title: 'The service token is missing or not valid' },
-  token_invalid: { status: 401, title: 'The token is not valid' },
-  token_expired: { status: 401, title: 'The token has expired' },
-  fingerprint_mismatch: { status: 401, title: 'The token was issued to another client' },
-  fingerprint_required: { status: 401, title: 'The token needs the client fingerprint' },
-  session_expired: { status: 401, title: 'The session can no longer be refreshed' },
-  caller_not_allowed: { status: 403, title: 'This caller may not use this endpoint' },
-  deployment_key_invalid: { status: 403, title: 'The deployment key is not valid' },
-  origin_not_allowed: { status: 403, title: 'This origin is not allowed' },
-  account_mismatch: { status: 403, title: 'The token belongs to another account' },
-  not_found: { status: 404, title: 'Not found' },
-  conversation_not_found: { status: 404, title: 'The conversation does not exist' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  payload_too_large: { status: 413, title: 'The body is too large' },
-  uri_too_long: { status: 414, title: 'The request URI is too long' },
-  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
-  rate_limited: { status: 429, title: 'Too many requests' },
-  request_headers_too_large: { status: 431, title: 'The request headers are too large' },
-  internal_error: { status: 500, title: 'Internal error' },
-  upstream_error: { status: 502, title: 'A service behind this one failed' },
-  upstream_unavailable: { status: 503, title: 'A service behind this one is unavailable' },
-  store_unavailable: { status: 503, title: 'The account store is unavailable' },
-  not_ready: { status: 503, title: 'Not ready' },
-  upstream_timeout: { status: 504, title: 'A service behind this one did not answer in time' },
-} as const satisfies Record<string, { status: number; title: string }>;
+// The codes live in @webchat/errors (no framework) so domain code can throw them; contracts re-exports them for callers.
+export { ERROR_CODES, type ErrorCode };
 
-export type ErrorCode = keyof typeof ERROR_CODES;
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -71,7 +71,7 @@ describe('buildOpenApi', () => {
       for (const status of ['400', '500', ...(route.problems ?? []).map(String)]) {
         expect(op.responses[status]?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
       }
-      expect(op.security).toEqual(route.auth === 'service' ? [{ serviceToken: [] }] : route.auth === 'guest' ? [{ guestToken: [] }] : []);
+      expect(op.security).toEqual(typeof route.callers === 'object' ? [{ serviceToken: [] }] : route.callers === 'guest' ? [{ guestToken: [] }] : []);
     }
     expect(Object.keys(operation('/v2/Webchat/Token', 'post')!.requestBody!.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
   });

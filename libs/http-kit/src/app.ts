@@ -1,22 +1,33 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '@webchat/logger';
-import type { OpenApiDocument } from '@webchat/contracts';
+import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec } from '@webchat/contracts';
 import { requestId } from './request-id';
 import { bodyParsers, type BodyOptions } from './body';
 import { createMetrics, type Metrics } from './metrics';
 import { problemHandler } from './problem';
 import { AppError } from './errors';
 import { methodNotAllowed } from './method-not-allowed';
+import type { CallerVerifier } from './callers';
+import { createRouteMounter, type ContractViolations, type RouteMounter } from './routes';
 
 export type ReadinessCheck = () => Promise<boolean> | boolean;
 
-export interface ServiceAppOptions {
+export interface ServiceAppOptions<G = never> {
   service: string;
   logger: Logger;
   body: BodyOptions;
   /** Named checks for /readyz; a failing or throwing check makes the service not ready. */
   readiness?: Record<string, ReadinessCheck>;
+  /** The service's declared routes: the OpenAPI document is built from them and each must be mounted. */
+  api?: { info: { title: string; version: string; description?: string }; routes: readonly RouteSpec[] };
+  /** A ready-made document, for an app without declared routes. */
   openapi?: OpenApiDocument;
+  /** Default `fail`: a handler answering outside its contract is a 500 (development and test). Production passes `report`. */
+  contractViolations?: ContractViolations;
+  /** Verifies service JWTs on routes whose callers are services. */
+  verifier?: CallerVerifier;
+  /** Authenticates the guest on guest routes. */
+  guest?: (req: Request, res: Response) => Promise<G>;
   metrics?: Metrics;
   /** Express `trust proxy`: the number of proxy hops in front (Starship is one). */
   trustProxy?: number | false;
@@ -63,10 +74,11 @@ async function runCheck(check: ReadinessCheck): Promise<boolean> {
  * Builds an app in the order every service shares: request id first (so every later line has it),
  * metrics, operational routes, body parsing, the service's routes, then 404 and the one serializer.
  */
-export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: Express) => void): ServiceApp {
+export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mountRoutes: (app: Express, routes: RouteMounter<G>) => void): ServiceApp {
   const { service, logger } = options;
   const metrics = options.metrics ?? createMetrics(service);
   const lifecycle = { draining: false };
+  const openapi = options.api ? buildOpenApi(options.api.info, [...operationalRoutes, ...options.api.routes]) : options.openapi;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -92,8 +104,8 @@ export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  if (options.openapi) {
-    const doc = options.openapi;
+  if (openapi) {
+    const doc = openapi;
     app.get('/openapi.json', (_req, res) => {
       res.json(doc);
     });
@@ -101,10 +113,20 @@ export function createServiceApp(options: ServiceAppOptions, mountRoutes: (app: 
 
   for (const handler of options.before ?? []) app.use(handler);
   app.use(bodyParsers(options.body));
-  mountRoutes(app);
+  const routes = createRouteMounter<G>(app, {
+    logger,
+    metrics,
+    contractViolations: options.contractViolations ?? 'fail',
+    verifier: options.verifier,
+    guest: options.guest,
+    declared: options.api?.routes,
+  });
+  mountRoutes(app, routes);
+  const unmounted = routes.unmounted();
+  if (unmounted.length > 0) throw new Error(`Declared but not mounted: ${unmounted.map((route) => route.operationId).join(', ')}`);
 
-  const operational: Record<string, string[]> = { '/healthz': ['get'], '/readyz': ['get'], '/metrics': ['get'], ...(options.openapi ? { '/openapi.json': ['get'] } : {}) };
-  app.use(methodNotAllowed(options.openapi, operational));
+  const operational: Record<string, string[]> = { '/healthz': ['get'], '/readyz': ['get'], '/metrics': ['get'], ...(openapi ? { '/openapi.json': ['get'] } : {}) };
+  app.use(methodNotAllowed(openapi, operational));
   app.use((req, _res, next) => {
     next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
   });

@@ -6,3 +6,5 @@ export * from './body';
 export * from './metrics';
 export * from './app';
 export * from './server';
+export * from './callers';
+export * from './routes';

@@ -39,6 +39,8 @@ export function createMetrics(service: string, { defaultMetrics = true } = {}): 
   return {
     registry,
     middleware,
-    counter: (name, help, labelNames) => new Counter({ name, help, labelNames: labelNames ?? [], registers: [registry] }),
+    // Get-or-create: routes that count the same thing (minting and refreshing a token) share one series.
+    counter: (name, help, labelNames) =>
+      (registry.getSingleMetric(name) as Counter<never> | undefined) ?? new Counter({ name, help, labelNames: labelNames ?? [], registers: [registry] }),
   };
 }

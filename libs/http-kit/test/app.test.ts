@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const Body = z.strictObject({ accountSid: z.string().regex(/^AC[0-9a-f]{32}$/), ttl: z.number().int().min(60) });
 const SID = `AC${'0'.repeat(32)}`;
 const TOKENS_ROUTE: RouteSpec = {
-  method: 'post', path: '/v1/Accounts/:accountSid/Tokens', operationId: 'createToken', summary: 'A contract route', auth: 'service',
+  method: 'post', path: '/v1/Accounts/:accountSid/Tokens', operationId: 'createToken', summary: 'A contract route', callers: { services: ['orchestrator'] },
   responses: { 200: { description: 'ok' } },
 };
 

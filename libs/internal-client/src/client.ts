@@ -3,7 +3,8 @@ import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ErrorCodeSchema, Problem } from '@webchat/contracts';
 import { currentRequestId } from '@webchat/logger';
-import { AppError, SERVER_KEEP_ALIVE_TIMEOUT_MS } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
+import { SERVER_KEEP_ALIVE_TIMEOUT_MS } from '@webchat/http-kit';
 import type { ServiceTokenSigner } from '@webchat/service-auth';
 
 /** Below the servers' keepAliveTimeout, so we never reuse a socket the server is about to close. */

@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { createServiceApp, listen, type RunningServer } from '@webchat/http-kit';
+import { createServiceApp, listen, requireCaller, type RunningServer } from '@webchat/http-kit';
 import { createLogger, requestContext } from '@webchat/logger';
-import { requireCaller, ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
+import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
 import { CLIENT_IDLE_SOCKET_TIMEOUT_MS, InternalClient } from '../src';
 
 const Echo = z.strictObject({ caller: z.string(), requestId: z.string().optional(), body: z.unknown() });

@@ -1,4 +1,3 @@
 export * from './keys';
 export * from './tokens';
-export * from './middleware';
 export * from './setup';

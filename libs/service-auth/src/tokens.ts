@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 
 export const SERVICE_TOKEN_TYP = 'service+jwt';
 export const SERVICE_TOKEN_ALGORITHM = 'ES256';

@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { TTL_MAX, TTL_MIN } from '@webchat/contracts';
-import { ConfigError, envInt, envLogLevel, envPort, envUrl, isProductionEnv, loadConfig } from '@webchat/config';
+import { TTL_MAX, TTL_MIN, federatedAuthRoutes, serviceCallersOf } from '@webchat/contracts';
+import { ConfigError, contractViolationsFor, envInt, envLogLevel, envPort, envUrl, isProductionEnv, loadConfig } from '@webchat/config';
 import { callerPublicKeysEnv, readCallerPublicKeys, readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
-import { TOKEN_CALLERS } from './routes/tokens';
 
 export const FederatedAuthEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to bind; 0.0.0.0 in a container'),
@@ -23,6 +22,7 @@ export interface FederatedAuthConfig {
   host: string;
   port: number;
   logLevel: string;
+  contractViolations: 'fail' | 'report';
   defaultTokenTtlSeconds: number;
   scopedAuth: { url: string; timeoutMs: number };
   serviceAuth: { privateKey: KeyObject; publicKeys: Record<string, KeyObject> };
@@ -39,12 +39,13 @@ export function loadFederatedAuthConfig(env: NodeJS.ProcessEnv = process.env, op
   const raw = loadConfig(FederatedAuthEnv, source, { secrets: SECRET_VARIABLES });
   const problems: string[] = [];
   const privateKey = readServicePrivateKey(problems, raw.SERVICE_AUTH_PRIVATE_KEY);
-  const publicKeys = readCallerPublicKeys(problems, raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, TOKEN_CALLERS);
+  const publicKeys = readCallerPublicKeys(problems, raw.SERVICE_AUTH_PUBLIC_KEYS_DIR, serviceCallersOf(federatedAuthRoutes));
   if (problems.length > 0 || !privateKey || !publicKeys) throw new ConfigError(problems);
   return {
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
+    contractViolations: contractViolationsFor(env),
     defaultTokenTtlSeconds: raw.TOKEN_TTL_SECONDS,
     scopedAuth: { url: raw.SCOPED_AUTH_URL, timeoutMs: raw.SCOPED_AUTH_TIMEOUT_MS },
     serviceAuth: { privateKey, publicKeys },

@@ -1,22 +1,23 @@
 import type { Logger } from '@webchat/logger';
 import { buildOpenApi, operationalRoutes, orchestratorRoutes } from '@webchat/contracts';
-import { createMetrics, createServiceApp, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
+import { createServiceApp, type ContractViolations, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
 import type { OrchestratorConfig } from './config';
 import type { AccountLookup } from './domain/accounts';
 import type { FeatureFlags } from './domain/feature-flags';
 import type { FingerprintGenerator } from './domain/fingerprint';
+import type { Guest, WebChannelDeps } from './domain/web-channels';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
 import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
-import { mountWebChannelRoutes } from './routes/web-channels';
+import { guestStep, mountWebChannelRoutes } from './routes/web-channels';
 
 export interface OrchestratorDeps {
   config: Pick<
     OrchestratorConfig,
     'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS' | 'GUEST_MESSAGE_LIMIT' | 'GUEST_MESSAGE_WINDOW_SECONDS'
-  >;
+  > & { contractViolations?: ContractViolations };
   logger: Logger;
   accounts: AccountLookup;
   tokens: TokenServices;
@@ -29,46 +30,42 @@ export interface OrchestratorDeps {
   now?: () => number;
 }
 
-export const orchestratorOpenApi = () =>
-  buildOpenApi(
-    { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' },
-    [...operationalRoutes, ...orchestratorRoutes],
-  );
+const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' };
+
+export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
-  const metrics = deps.metrics ?? createMetrics('orchestrator');
-  const minted = metrics.counter('webchat_tokens_issued_total', 'Guest tokens issued', ['fingerprint_bound']);
-  const conversationsCreated = metrics.counter('webchat_conversations_created_total', 'Conversations created through WebChannels', []);
-  return createServiceApp(
+  const webChannels: WebChannelDeps = {
+    accounts: deps.accounts,
+    tokens: deps.tokens,
+    fingerprints: deps.fingerprints,
+    conversations: deps.conversations,
+    messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
+  };
+  return createServiceApp<Guest>(
     {
       service: 'orchestrator',
       logger: deps.logger,
-      metrics,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
       body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
       trustProxy: deps.config.TRUST_PROXY_HOPS,
       readiness: deps.readiness ?? {},
-      openapi: orchestratorOpenApi(),
+      api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes },
+      guest: guestStep(webChannels),
+      ...(deps.config.contractViolations ? { contractViolations: deps.config.contractViolations } : {}),
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
     },
-    (app) => {
+    (app, routes) => {
       app.use(guardPublicBody());
-      mountWebchatTokenRoutes(app, {
+      mountWebchatTokenRoutes(routes, {
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,
         fingerprints: deps.fingerprints,
         sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
         ...(deps.now ? { now: deps.now } : {}),
-        onMinted: (bound) => minted.inc({ fingerprint_bound: String(bound) }),
       });
-      mountWebChannelRoutes(app, {
-        accounts: deps.accounts,
-        tokens: deps.tokens,
-        fingerprints: deps.fingerprints,
-        conversations: deps.conversations,
-        messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
-        onCreated: () => conversationsCreated.inc(),
-      });
+      mountWebChannelRoutes(routes, webChannels);
     },
   );
 }

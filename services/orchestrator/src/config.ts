@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, defaultDevSecretsDir, ensureDevSecret, envBoolean, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { ConfigError, contractViolationsFor, defaultDevSecretsDir, ensureDevSecret, envBoolean, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
 import { readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -42,6 +42,7 @@ export const orchestratorEnv = z.object({
 export interface OrchestratorConfig extends z.output<typeof orchestratorEnv> {
   /** SERVICE_AUTH_PRIVATE_KEY, parsed once. */
   serviceAuthPrivateKey: KeyObject;
+  contractViolations: 'fail' | 'report';
 }
 
 export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
@@ -59,5 +60,5 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env, opt
   const problems: string[] = [];
   const serviceAuthPrivateKey = readServicePrivateKey(problems, raw.SERVICE_AUTH_PRIVATE_KEY);
   if (problems.length > 0 || !serviceAuthPrivateKey) throw new ConfigError(problems);
-  return { ...raw, serviceAuthPrivateKey };
+  return { ...raw, serviceAuthPrivateKey, contractViolations: contractViolationsFor(env) };
 }

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, collect, defaultDevSecretsDir, ensureDevSecret, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { ConfigError, collect, contractViolationsFor, defaultDevSecretsDir, ensureDevSecret, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { scopedAuthRoutes, serviceCallersOf } from '@webchat/contracts';
 import { callerPublicKeysEnv, readCallerPublicKeys, withDevServiceKeys } from '@webchat/service-auth';
 import {
   KID_PATTERN,
@@ -14,7 +15,6 @@ import {
   type TokenKeyMaterial,
 } from './domain/key-material';
 import type { TokenSettings } from './domain/token-service';
-import { GENERATE_CALLERS, VALIDATE_CALLERS } from './routes/tokens';
 
 const KEY_SOURCE =
   'Inline JSON {"<kid>": "<value>"} (each value inline or @/path/file), @/path/keys.json, or a directory ' +
@@ -42,12 +42,13 @@ export const ScopedAuthEnv = z.object({
 
 export const SECRET_VARIABLES = ['TOKEN_SIGNING_KEYS', 'TOKEN_ENCRYPTION_KEYS'] as const;
 /** Callers whose service-token public keys must be present, or every call would be refused. */
-const CALLERS = [...new Set<string>([...GENERATE_CALLERS, ...VALIDATE_CALLERS])];
+const CALLERS = serviceCallersOf(scopedAuthRoutes);
 
 export interface ScopedAuthConfig {
   host: string;
   port: number;
   logLevel: string;
+  contractViolations: 'fail' | 'report';
   token: TokenSettings;
   keys: TokenKeyMaterial;
   serviceAuth: { publicKeys: Record<string, KeyObject> };
@@ -101,6 +102,7 @@ export function loadScopedAuthConfig(env: NodeJS.ProcessEnv = process.env, optio
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
+    contractViolations: contractViolationsFor(env),
     token: { issuer: raw.TOKEN_ISSUER, audience: raw.TOKEN_AUDIENCE, clockToleranceSeconds: raw.TOKEN_CLOCK_TOLERANCE_SECONDS },
     keys: { signing, activeSigningKid, encryption, activeEncryptionKid },
     serviceAuth: { publicKeys },

@@ -3,7 +3,7 @@ import {
   SCOPED_AUTH_GENERATE_PATH,
   type GenerateScopedTokenRequest,
 } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { InternalClient } from '@webchat/internal-client';
 import { composeGuestGrants } from './grants';
 

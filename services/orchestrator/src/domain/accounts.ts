@@ -1,4 +1,4 @@
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { AccountConfiguration, AccountRepository } from '../data-access/account-repository';
 import { isStoreUnavailable } from '../data-access/pool';
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 
 export const FINGERPRINT_SENSITIVITIES = ['off', 'low', 'medium', 'high'] as const;
 export type FingerprintSensitivity = (typeof FINGERPRINT_SENSITIVITIES)[number];

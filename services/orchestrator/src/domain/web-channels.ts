@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { MessageBody, type CreateWebChannelRequest, type Message, type ValidateScopedTokenResponse, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { AccountDetails } from '../data-access/account-repository';
 import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from '../data-access/conversation-repository';
 import type { TokenServices } from '../data-access/token-services';
@@ -14,7 +14,6 @@ export interface WebChannelDeps {
   conversations: ConversationRepository;
   /** Guest messages per conversation and window; a guest typing never meets it, a script does. */
   messageRateLimit: MessageRateLimit;
-  onCreated?: () => void;
 }
 
 /** The token holder, as scoped-auth vouched for it, and the account configuration read once for this request. */
@@ -85,7 +84,6 @@ export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input
       messages: [{ author: 'system', body: welcome }, ...(question ? [{ author: 'guest' as const, body: question }] : [])],
     }),
   );
-  deps.onCreated?.();
   return toWebChannel(conversation);
 }
 

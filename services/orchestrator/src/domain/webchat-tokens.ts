@@ -1,5 +1,5 @@
 import { TTL_MIN, type TokenResponse } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { TokenServices } from '../data-access/token-services';
 import type { AccountView } from './accounts';
 import type { FeatureFlags } from './feature-flags';

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 
 /** The public bodies are a few flat fields and a small pre-engagement object; nothing needs more. */
 export const MAX_BODY_DEPTH = 32;

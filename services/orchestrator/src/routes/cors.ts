@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import cors from 'cors';
 import { FINGERPRINT_HEADERS } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import { decideCors } from '../domain/cors';
 
 /** Only a well-formed origin is ever echoed into a header. */

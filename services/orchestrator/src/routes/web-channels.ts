@@ -1,6 +1,7 @@
-import type { Express, Request, Response } from 'express';
-import { CreateWebChannelRequest, PostMessageRequest, WEB_CHANNELS_PATH, WebChannelParams } from '@webchat/contracts';
-import { AppError, FORM_CONTENT_TYPE, parseWith } from '@webchat/http-kit';
+import type { Request, Response } from 'express';
+import { WEB_CHANNELS_PATH, createWebChannelRoute, getWebChannelRoute, listMessagesRoute, postMessageRoute } from '@webchat/contracts';
+import { AppError } from '@webchat/errors';
+import { FORM_CONTENT_TYPE, type RouteMounter } from '@webchat/http-kit';
 import { authenticateGuest, createWebChannel, getWebChannel, listMessages, postMessage, type Guest, type WebChannelDeps } from '../domain/web-channels';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
@@ -25,38 +26,34 @@ function jsonBody(req: Request): unknown {
   return req.body ?? {};
 }
 
-export function mountWebChannelRoutes(app: Express, deps: WebChannelDeps): void {
-  /** Token first, then the account's CORS rule: a refused origin stops here, before anything is read for or written by the guest. */
-  async function guestOf(req: Request, res: Response): Promise<Guest> {
+/**
+ * The guest step of every guest route: token first, then the account's CORS rule, so a refused origin stops
+ * here, before anything is read for or written by the guest.
+ */
+export const guestStep =
+  (deps: WebChannelDeps) =>
+  async (req: Request, res: Response): Promise<Guest> => {
     const guest = await authenticateGuest(deps, bearerToken(req), signalsOf(req));
     res.locals.account = guest.account;
     enforceAccountCors(res, guest.account.allowedOrigins, req.get('origin'));
     return guest;
-  }
-  const sidOf = (req: Request) => parseWith(WebChannelParams, req.params, 'path').conversationSid;
+  };
 
-  app.post(WEB_CHANNELS_PATH, async (req, res) => {
-    const guest = await guestOf(req, res);
-    const input = parseWith(CreateWebChannelRequest, jsonBody(req));
-    const channel = await createWebChannel(deps, guest, input);
-    res.status(201).location(`${WEB_CHANNELS_PATH}/${channel.conversationSid}`).json(channel);
-  });
+export function mountWebChannelRoutes(routes: RouteMounter<Guest>, deps: WebChannelDeps): void {
+  routes.mount(
+    createWebChannelRoute,
+    async ({ res, guest, body, count }) => {
+      const channel = await createWebChannel(deps, guest, body);
+      count.created.inc();
+      res.location(`${WEB_CHANNELS_PATH}/${channel.conversationSid}`);
+      return channel;
+    },
+    { body: jsonBody },
+  );
 
-  app.get(`${WEB_CHANNELS_PATH}/:conversationSid`, async (req, res) => {
-    const guest = await guestOf(req, res);
-    res.status(200).json(await getWebChannel(deps, guest, sidOf(req)));
-  });
+  routes.mount(getWebChannelRoute, ({ guest, params }) => getWebChannel(deps, guest, params.conversationSid));
 
-  app.get(`${WEB_CHANNELS_PATH}/:conversationSid/Messages`, async (req, res) => {
-    const guest = await guestOf(req, res);
-    res.status(200).json(await listMessages(deps, guest, sidOf(req)));
-  });
+  routes.mount(listMessagesRoute, ({ guest, params }) => listMessages(deps, guest, params.conversationSid));
 
-  app.post(`${WEB_CHANNELS_PATH}/:conversationSid/Messages`, async (req, res) => {
-    const guest = await guestOf(req, res);
-    const conversationSid = sidOf(req);
-    const { body } = parseWith(PostMessageRequest, jsonBody(req));
-    const message = await postMessage(deps, guest, conversationSid, body);
-    res.status(201).json(message);
-  });
+  routes.mount(postMessageRoute, ({ guest, params, body }) => postMessage(deps, guest, params.conversationSid, body.body), { body: jsonBody });
 }

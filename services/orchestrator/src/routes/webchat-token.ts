@@ -1,7 +1,9 @@
-import type { Express, Request } from 'express';
-import { RefreshTokenRequest, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenRequest } from '@webchat/contracts';
-import { AppError, parseWith } from '@webchat/http-kit';
-import { resolveDeploymentKey, type AccountLookup } from '../domain/accounts';
+import type { Request, Response } from 'express';
+import { createWebchatTokenRoute, refreshWebchatTokenRoute } from '@webchat/contracts';
+import { AppError } from '@webchat/errors';
+import type { RouteMounter } from '@webchat/http-kit';
+import { resolveDeploymentKey, type AccountLookup, type AccountView } from '../domain/accounts';
+import type { Guest } from '../domain/web-channels';
 import { mintGuestToken, refreshGuestToken, type WebchatTokenDeps } from '../domain/webchat-tokens';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
@@ -30,23 +32,32 @@ function normaliseBody(req: Request): Record<string, unknown> {
   return out;
 }
 
-export function mountWebchatTokenRoutes(app: Express, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
-  app.post(WEBCHAT_TOKEN_PATH, async (req, res) => {
-    const input = parseWith(WebchatTokenRequest, normaliseBody(req));
-    // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
-    const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
+export function mountWebchatTokenRoutes(routes: RouteMounter<Guest>, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
+  // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
+  async function accountFor(req: Request, res: Response, deploymentKey: string): Promise<AccountView> {
+    const account = await resolveDeploymentKey(deps.accounts, deploymentKey);
     res.locals.account = account;
     enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
-    const token = await mintGuestToken(deps, account, signalsOf(req), input.identity);
-    res.status(200).json(token);
-  });
+    return account;
+  }
 
-  app.post(WEBCHAT_REFRESH_PATH, async (req, res) => {
-    const input = parseWith(RefreshTokenRequest, normaliseBody(req));
-    const account = await resolveDeploymentKey(deps.accounts, input.deploymentKey);
-    res.locals.account = account;
-    enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
-    const token = await refreshGuestToken(deps, account, input.token, signalsOf(req));
-    res.status(200).json(token);
-  });
+  routes.mount(
+    createWebchatTokenRoute,
+    async ({ req, res, body, count }) => {
+      const account = await accountFor(req, res, body.deploymentKey);
+      const onMinted = (bound: boolean) => count.issued.inc({ fingerprint_bound: String(bound) });
+      return mintGuestToken({ ...deps, onMinted }, account, signalsOf(req), body.identity);
+    },
+    { body: normaliseBody },
+  );
+
+  routes.mount(
+    refreshWebchatTokenRoute,
+    async ({ req, res, body, count }) => {
+      const account = await accountFor(req, res, body.deploymentKey);
+      const onMinted = (bound: boolean) => count.issued.inc({ fingerprint_bound: String(bound) });
+      return refreshGuestToken({ ...deps, onMinted }, account, body.token, signalsOf(req));
+    },
+    { body: normaliseBody },
+  );
 }

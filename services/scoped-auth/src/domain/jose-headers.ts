@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 
 /** Explicit type of our guest tokens (RFC 8725 §3.11): a service JWT or an id token can never pass for one. */
 export const TOKEN_TYP = 'wct+jwt';

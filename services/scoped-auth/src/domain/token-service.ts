@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import jose from 'node-jose';
 import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
-import { AppError } from '@webchat/http-kit';
+import { AppError } from '@webchat/errors';
 import type { TokenKeys } from './keys';
 import { TokenClaims, fingerprintHash, fingerprintMatches } from './claims';
 import { JweEncrypter } from './jwe';

@@ -1,9 +1,13 @@
 import type { RequestHandler } from 'express';
-import { AppError } from '@webchat/http-kit';
-import type { ServiceTokenVerifier } from './tokens';
+import { AppError } from '@webchat/errors';
+
+/** The callee side of service auth (@webchat/service-auth's ServiceTokenVerifier): a verified token names its issuer. */
+export interface CallerVerifier {
+  verify(token: string): { iss: string };
+}
 
 /** Missing or bad token: 401. A genuine service that is not on this route's list: 403. */
-export function requireCaller(verifier: ServiceTokenVerifier, allowedCallers: readonly string[]): RequestHandler {
+export function requireCaller(verifier: CallerVerifier, allowedCallers: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
     const match = header ? /^Bearer ([A-Za-z0-9._-]+)$/i.exec(header) : null;

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { createServiceApp } from '@webchat/http-kit';
-import { createLogger } from '../../logger/src';
-import { requireCaller, ServiceTokenSigner, ServiceTokenVerifier } from '../src';
+import { createLogger } from '@webchat/logger';
+import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
+import { createServiceApp, requireCaller } from '../src';
 
 const keys = {
   orchestrator: crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }),

@@ -1,0 +1,4 @@
+export * from './operational';
+export * from './scoped-auth';
+export * from './federated-auth';
+export * from './orchestrator';

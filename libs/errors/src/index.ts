@@ -1,0 +1,3 @@
+// No web framework and no dependencies: domain code throws these without pulling in Express.
+export * from './codes';
+export * from './app-error';
