@@ -36,6 +36,8 @@ interface EchoEnv {
   keysDir: string;
   /** Length of the canned token, about a real encrypted guest token's. */
   tokenLength: number;
+  /** The call's deadline, as the real services' 3 s; bench:instructions raises it for a hop under valgrind. */
+  timeoutMs: number;
 }
 
 function readEnv(env: NodeJS.ProcessEnv): EchoEnv {
@@ -58,6 +60,7 @@ function readEnv(env: NodeJS.ProcessEnv): EchoEnv {
     nextUrl: env.ECHO_NEXT_URL,
     keysDir: env.SERVICE_KEYS_DIR!,
     tokenLength,
+    timeoutMs: Number(env.ECHO_TIMEOUT_MS || 3000),
   };
 }
 
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   const next = NEXT_OF[role];
   const route = ROUTE_OF[role];
   const signer = next && new ServiceTokenSigner({ issuer: role, privateKey: parsePrivateKey(readFileSync(privateKeyFile(env.keysDir, role), 'utf8')) });
-  const client = next && signer && new InternalClient({ service: next, baseUrl: env.nextUrl!, signer, timeoutMs: 3000 });
+  const client = next && signer && new InternalClient({ service: next, baseUrl: env.nextUrl!, signer, timeoutMs: env.timeoutMs });
   // The last hop: a fixed answer with the contract's shape and a real token's size.
   const canned = { token: 'x'.repeat(env.tokenLength), identity: '00000000-0000-4000-8000-000000000000', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
   const { app, lifecycle } = createServiceApp(

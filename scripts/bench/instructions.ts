@@ -34,7 +34,7 @@ function hopCommand(hop: Hop, port: number, nextPort: number | undefined, keysDi
   if (hop === 'echo') {
     return {
       entry: join('scripts', 'bench', 'echo-service.ts'),
-      env: { ...base, SERVICE_KEYS_DIR: keysDir, ECHO_ROLE: middle ? 'federated-auth' : 'scoped-auth', ...(nextPort ? { ECHO_NEXT_URL: `http://127.0.0.1:${nextPort}` } : {}) },
+      env: { ...base, SERVICE_KEYS_DIR: keysDir, ECHO_TIMEOUT_MS: '120000', ECHO_ROLE: middle ? 'federated-auth' : 'scoped-auth', ...(nextPort ? { ECHO_NEXT_URL: `http://127.0.0.1:${nextPort}` } : {}) },
     };
   }
   return {
