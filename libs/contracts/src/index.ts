@@ -7,3 +7,4 @@ export * from './orchestrator';
 export * from './route';
 export * from './openapi';
 export * from './routes';
+export * from './widget-configuration';

@@ -52,7 +52,9 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
     TOKEN_SIGNING_ACTIVE_KID: 'with one key (the deployed default) that key is active; set it during a rotation (Deploy guide)',
     TOKEN_ENCRYPTION_ACTIVE_KID: 'with one key (the deployed default) that key is active; set it during a rotation (Deploy guide)',
   },
-  'webchat-admin': {},
+  'webchat-admin': {
+    WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
+  },
 };
 
 /** Read outside the schemas, so also expected: @webchat/config's isProductionEnv reads NODE_ENV. */

@@ -166,6 +166,6 @@ describe('the prod pods with those Secrets mounted and injected', () => {
   });
 
   test('the migrations Job reads the same database URL', () => {
-    expect(loadCliConfig(podEnvironment(PROGRAMS['webchat-admin']!.k8s.kind, PROGRAMS['webchat-admin']!.k8s.name)).DATABASE_URL).toBe(DATABASE_URL);
+    expect(loadCliConfig(podEnvironment(PROGRAMS['webchat-admin']!.k8s.kind, PROGRAMS['webchat-admin']!.k8s.name)).databaseUrl).toBe(DATABASE_URL);
   });
 });

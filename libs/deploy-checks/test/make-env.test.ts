@@ -91,7 +91,7 @@ describe('scripts/make-env.ts and the compose environment', () => {
 
   test('when the migrations and seed jobs start, then they read the database URL with the generated password', () => {
     for (const service of ['migrate', 'seed-demo']) {
-      expect(new URL(loadCliConfig(containerEnv(service, join(dir, service))).DATABASE_URL).password).toBe(made.values.get('POSTGRES_PASSWORD'));
+      expect(new URL(loadCliConfig(containerEnv(service, join(dir, service))).databaseUrl).password).toBe(made.values.get('POSTGRES_PASSWORD'));
     }
   });
 

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   caller_not_allowed: { status: 403, title: 'This caller may not use this endpoint' },
   deployment_key_invalid: { status: 403, title: 'The deployment key is not valid' },
   origin_not_allowed: { status: 403, title: 'This origin is not allowed' },
+  origin_required: { status: 403, title: 'This request needs an Origin header' },
   account_mismatch: { status: 403, title: 'The token belongs to another account' },
   not_found: { status: 404, title: 'Not found' },
   conversation_not_found: { status: 404, title: 'The conversation does not exist' },

@@ -12,6 +12,9 @@ import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { guestStep, mountWebChannelRoutes } from './routes/web-channels';
+import { mountPublicOpenApiRoute } from './routes/public-openapi';
+import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
+import type { OriginRefusals } from './domain/origin-refusals';
 
 export interface OrchestratorDeps {
   config: Pick<
@@ -24,6 +27,8 @@ export interface OrchestratorDeps {
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
+  refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
   /** Given when start-up registers its own counters (store queries, cache lookups) on the same registry. */
   metrics?: Metrics;
@@ -34,6 +39,13 @@ const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0'
 
 export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
 
+/** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
+export const publicOpenApi = () =>
+  buildOpenApi(
+    { title: 'Webchat public API', version: '2.0.0', description: 'The routes Starship serves; errors are RFC 9457 problem details with a stable code' },
+    orchestratorRoutes,
+  );
+
 export function createApp(deps: OrchestratorDeps): ServiceApp {
   const webChannels: WebChannelDeps = {
     accounts: deps.accounts,
@@ -41,6 +53,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     fingerprints: deps.fingerprints,
     conversations: deps.conversations,
     messageRateLimit: { messages: deps.config.GUEST_MESSAGE_LIMIT, windowSeconds: deps.config.GUEST_MESSAGE_WINDOW_SECONDS },
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
   };
   return createServiceApp<Guest>(
     {
@@ -57,7 +70,10 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
     },
     (app, routes) => {
       app.use(guardPublicBody());
+      mountWebchatConfigurationRoute(routes, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
+      mountPublicOpenApiRoute(routes, publicOpenApi());
       mountWebchatTokenRoutes(routes, {
+        ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,
         tokens: deps.tokens,
         flags: deps.flags,

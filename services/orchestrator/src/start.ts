@@ -6,6 +6,8 @@ import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
 import { createAccountRepository } from './data-access/account-repository';
 import { createConversationRepository } from './data-access/conversation-repository';
+import { createRefusedOriginRepository } from './data-access/refused-origins';
+import { createOriginRefusals } from './domain/origin-refusals';
 import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import type { AccountLookup } from './domain/accounts';
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
     logger.warn('LaunchDarkly not initialised; using the fallback until it is', { err, fallback: config.WEBCHAT_SECURITY_FALLBACK });
   });
 
+  const refusals = createOriginRefusals(createRefusedOriginRepository(db), logger);
+
   const { app, lifecycle } = createApp({
+    refusals,
     config,
     logger,
     accounts,
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
   logger.info('listening', { url: running.url });
   exitOnSignals(running, logger, async () => {
     tokens.close();
+    await refusals.close();
     await flags.close();
     await feed?.close();
     await db.close();

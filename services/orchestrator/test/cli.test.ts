@@ -58,8 +58,11 @@ async function cli(argv: string[], databaseUrlOverride?: string): Promise<CliRes
     devSecretsDir,
     connectTimeoutMs: 1000,
   });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return { code, stdout: out.join(''), stderr: withoutDatabaseLine(err.join('')) };
 }
+
+/** The line naming the database (cli-widget.test.ts checks it); the rest of stderr is what these tests read. */
+const withoutDatabaseLine = (text: string) => text.replace(/^webchat-admin: database \S+ \(from [^)]*\)\n/m, '');
 
 function spawnCli(file: string, args: string[], options: { cwd?: string; databaseUrl?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
@@ -69,7 +72,7 @@ function spawnCli(file: string, args: string[], options: { cwd?: string; databas
       { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, DATABASE_URL: options.databaseUrl ?? testDb.url }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        resolve({ code, stdout: String(stdout), stderr: withoutDatabaseLine(String(stderr)) });
       },
     );
   });

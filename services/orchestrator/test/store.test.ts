@@ -65,6 +65,7 @@ describe('findConfigurationByDeploymentKey', () => {
       fingerprintSensitivity: 'high',
       tokenTtlSeconds: 900,
       welcomeMessage: 'Welcome to Lookup',
+      widget: {},
       deploymentKeys: [
         { id: issued.id, prefix: issued.prefix, status: 'active', createdAt: expect.any(Date), revokedAt: null },
         { id: second.id, prefix: second.prefix, status: 'revoked', createdAt: expect.any(Date), revokedAt: expect.any(Date) },

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,13 @@ describe('the start command (pnpm start)', () => {
 
     const key = /Demo deployment key\s+(\S+)/.exec(runner.output())?.[1];
     expect(key).toMatch(/^dk_/);
+    // The banner names the agent desk, the CLI and one curl line, and that line works when pasted.
+    const plain = runner.output().replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/Agent desk\s+\S/);
+    expect(plain).toMatch(/Operator CLI\s+pnpm webchat-admin /);
+    const curl = /Try the API\s+(curl .*)$/m.exec(plain)?.[1] ?? '';
+    const configuration = JSON.parse(execFileSync('bash', ['-c', curl], { encoding: 'utf8', timeout: 15_000 })) as { fields: unknown[] };
+    expect(configuration.fields.length).toBeGreaterThan(0);
     const demoOrigin = `http://localhost:${ports.DEMO_PORT}`;
     const minted = await fetch(`http://127.0.0.1:${ports.STARSHIP_PORT}/v2/Webchat/Token`, {
       method: 'POST',

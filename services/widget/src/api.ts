@@ -1,5 +1,6 @@
-import type { Message, TokenResponse, WebChannel, WebChannelWithMessages } from '../../../libs/contracts/src';
+import type { Message, TokenResponse, WebchatConfiguration, WebChannel, WebChannelWithMessages } from '@webchat/contracts';
 import { PATHS, REQUEST_TIMEOUT_MS } from './constants';
+import type { Texts } from './i18n';
 
 /** What went wrong, in the terms the guest is told about. */
 export type FailureKind =
@@ -77,7 +78,7 @@ export class WebchatApi {
     }
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown, cache: RequestCache = 'no-store'): Promise<T> {
     let response: Response;
     try {
       response = await withTimeout(REQUEST_TIMEOUT_MS, (signal) =>
@@ -85,7 +86,7 @@ export class WebchatApi {
           method,
           mode: 'cors',
           credentials: 'omit',
-          cache: 'no-store',
+          cache,
           headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal,
@@ -105,6 +106,11 @@ export class WebchatApi {
     const code = typeof (json as { code?: unknown } | undefined)?.code === 'string' ? (json as { code: string }).code : undefined;
     const retryAfter = /^\d{1,6}$/.test(response.headers.get('retry-after') ?? '') ? Number(response.headers.get('retry-after')) : undefined;
     throw new WebchatError(response.ok ? 'unavailable' : kindOf(response.status, code), code, response.status, retryAfter);
+  }
+
+  /** The account's look, texts and form. The browser may reuse it for as long as the answer's max-age says. */
+  configuration(): Promise<WebchatConfiguration> {
+    return this.request('GET', `${PATHS.configuration}?deploymentKey=${encodeURIComponent(this.deploymentKey)}`, {}, undefined, 'default');
   }
 
   token(headers: Record<string, string>, input: { identity?: string; customerFriendlyName?: string }): Promise<TokenResponse> {
@@ -128,29 +134,17 @@ export class WebchatApi {
   }
 }
 
-/** Plain words for the guest. */
-export function describeFailure(error: unknown): string {
+/** Plain words for the guest, in the guest's language. */
+export function describeFailure(error: unknown, texts: Texts): string {
   const kind = error instanceof WebchatError ? error.kind : 'unavailable';
   switch (kind) {
     case 'not_allowed':
-      return 'This website is not allowed to use this chat. Please contact the site owner.';
-    case 'offline':
-      return 'You appear to be offline. Check your internet connection and try again.';
-    case 'unreachable':
-      return 'We could not reach the chat service. Check your internet connection and try again.';
+      return texts.t('notAllowed');
     case 'busy': {
       const seconds = error instanceof WebchatError ? error.retryAfterSeconds : undefined;
-      return seconds === undefined
-        ? 'There have been too many attempts. Please wait a moment and try again.'
-        : `That was too many in a short time. Please wait ${seconds} ${seconds === 1 ? 'second' : 'seconds'} and try again.`;
+      return seconds === undefined ? texts.t('busy') : seconds === 1 ? texts.t('busySecond') : texts.t('busySeconds', { seconds });
     }
-    case 'closed':
-      return 'This chat is not available right now.';
-    case 'session':
-      return 'Your chat session has ended. Start a new chat below.';
-    case 'invalid':
-      return 'The chat service could not accept that. Please check what you entered and try again.';
-    case 'unavailable':
-      return 'The chat service is unavailable right now. Please try again in a moment.';
+    default:
+      return texts.t(kind);
   }
 }

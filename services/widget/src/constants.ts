@@ -7,6 +7,7 @@ export const PATHS = {
   token: '/v2/Webchat/Token',
   refresh: '/v2/Webchat/Tokens/Refresh',
   channels: '/v2/WebChannels',
+  configuration: '/v2/Webchat/Configuration',
   /** Starship's liveness route: probed to tell a CORS refusal from a network failure. */
   health: '/healthz',
 } as const;

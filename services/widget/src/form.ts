@@ -1,32 +1,54 @@
-import { FRIENDLY_NAME_MAX, MESSAGE_MAX_BYTES } from './constants';
+import { checkPreEngagement, type FieldProblem, type PreEngagementField } from '@webchat/contracts/src/widget-fields';
+import { MESSAGE_MAX_BYTES } from './constants';
+import type { Texts } from './i18n';
 
-export const FIELD_NAMES = ['name', 'email', 'question'] as const;
-export type FieldName = (typeof FIELD_NAMES)[number];
-export type PreEngagement = Record<FieldName, string>;
-export type FieldErrors = Partial<Record<FieldName, string>>;
-
-// Deliberately loose: the server is not sending mail, it only needs something that looks like an address.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export type PreEngagement = Record<string, string>;
+export type FieldErrors = Record<string, string>;
 
 export const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
-export function messageProblem(text: string): string | undefined {
-  if (text.trim() === '') return 'Type a message first.';
-  if (utf8Bytes(text.trim()) > MESSAGE_MAX_BYTES) return 'Your message is too long. Please shorten it or send it in parts.';
+export function messageProblem(text: string, texts: Texts): string | undefined {
+  if (text.trim() === '') return texts.t('messageEmpty');
+  if (utf8Bytes(text.trim()) > MESSAGE_MAX_BYTES) return texts.t('messageTooLong');
   return undefined;
 }
 
-/** Field-by-field messages in plain words; an empty object means the form can be sent. */
-export function validatePreEngagement(values: PreEngagement): FieldErrors {
+/** The label a field shows: the account's, else the translated built-in one. */
+export function fieldLabel(field: PreEngagementField, texts: Texts): string {
+  if (field.label) return field.label;
+  if (field.name === 'name') return texts.t('nameLabel');
+  if (field.name === 'email') return texts.t('emailLabel');
+  if (field.name === 'question') return texts.t('questionLabel');
+  return field.name;
+}
+
+function say(problem: FieldProblem, field: PreEngagementField, texts: Texts): string {
+  const label = fieldLabel(field, texts);
+  if (problem.rule === 'required') {
+    if (field.name === 'name' && !field.label) return texts.t('nameRequired');
+    if (field.name === 'email' && !field.label) return texts.t('emailRequired');
+    if (field.name === 'question' && !field.label) return texts.t('questionRequired');
+    return texts.t('required', { field: label });
+  }
+  if (problem.rule === 'too_long') return texts.t('tooLong', { field: label, max: problem.limit ?? field.maxLength });
+  if (problem.rule === 'email') return texts.t('email');
+  return texts.t('option', { field: label });
+}
+
+/**
+ * Field-by-field messages in the guest's language; an empty object means the form can be sent. The rules
+ * are the server's own (checkPreEngagement from the contracts); the question also becomes the first
+ * message, so it meets the message limit in UTF-8 bytes too.
+ */
+export function validatePreEngagement(fields: readonly PreEngagementField[], values: PreEngagement, texts: Texts): FieldErrors {
   const errors: FieldErrors = {};
-  const name = values.name.trim();
-  if (name === '') errors.name = 'Enter your name.';
-  else if (name.length > FRIENDLY_NAME_MAX) errors.name = `Your name must be ${FRIENDLY_NAME_MAX} characters or fewer.`;
-  const email = values.email.trim();
-  if (email === '') errors.email = 'Enter your email address.';
-  else if (!EMAIL.test(email) || email.length > 254) errors.email = 'Enter an email address like name@example.com.';
-  const question = values.question.trim();
-  if (question === '') errors.question = 'Tell us how we can help.';
-  else if (utf8Bytes(question) > MESSAGE_MAX_BYTES) errors.question = 'Your question is too long. Please shorten it.';
+  for (const problem of checkPreEngagement(fields, values)) {
+    const field = fields.find((candidate) => candidate.name === problem.field);
+    if (field) errors[problem.field] = say(problem, field, texts);
+  }
+  const question = fields.find((field) => field.name === 'question');
+  if (question && errors.question === undefined && utf8Bytes((values.question ?? '').trim()) > MESSAGE_MAX_BYTES) {
+    errors.question = texts.t('tooLong', { field: fieldLabel(question, texts), max: question.maxLength });
+  }
   return errors;
 }

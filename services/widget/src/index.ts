@@ -22,6 +22,9 @@ function checkOptions(options: WebchatOptions): void {
     throw new TypeError('Webchat.init: baseUrl must be an absolute URL such as https://chat.example.com');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('Webchat.init: baseUrl must be http(s)');
+  if (options.language !== undefined && (typeof options.language !== 'string' || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(options.language))) {
+    throw new TypeError('Webchat.init: language must be a language tag such as es or pt-BR');
+  }
 }
 
 /** `Webchat.init({ deploymentKey, baseUrl })`: shows the launcher. Calling it again for the same key returns the same widget. */
@@ -39,7 +42,7 @@ export function init(options: WebchatOptions): WebchatHandle {
     },
   };
   widgets.set(options.deploymentKey, handle);
-  const mount = () => widget.mount();
+  const mount = () => void widget.mount();
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount, { once: true });
   return handle;

@@ -1,6 +1,9 @@
+import type { PreEngagementField } from '@webchat/contracts/src/widget-fields';
 import { h, icon, ICONS } from './dom';
-import { FIELD_NAMES, type FieldErrors, type FieldName, type PreEngagement } from './form';
+import { fieldLabel, type FieldErrors, type PreEngagement } from './form';
+import type { Texts } from './i18n';
 import { STYLES } from './styles';
+import { brandStyle, type WidgetLook } from './theme';
 
 export interface TranscriptEntry {
   author: 'guest' | 'system';
@@ -8,16 +11,22 @@ export interface TranscriptEntry {
   createdAt?: string;
 }
 
+type FieldInput = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 interface Field {
-  input: HTMLInputElement | HTMLTextAreaElement;
+  input: FieldInput;
   error: HTMLElement;
 }
 
-const FIELD_SPECS: Record<FieldName, { label: string; build: (id: string) => HTMLInputElement | HTMLTextAreaElement }> = {
-  name: { label: 'Name', build: (id) => h('input', { id, name: 'name', type: 'text', autocomplete: 'name', class: 'wc-input', required: true }) },
-  email: { label: 'Email', build: (id) => h('input', { id, name: 'email', type: 'email', autocomplete: 'email', class: 'wc-input', required: true }) },
-  question: { label: 'How can we help?', build: (id) => h('textarea', { id, name: 'question', rows: 3, class: 'wc-input', required: true }) },
-};
+const AUTOCOMPLETE: Record<string, string> = { name: 'name', email: 'email' };
+
+function buildInput(field: PreEngagementField, id: string, texts: Texts): FieldInput {
+  const common = { id, name: field.name, class: 'wc-input', required: field.required, 'aria-required': String(field.required) };
+  if (field.type === 'textarea') return h('textarea', { ...common, rows: 3, maxlength: field.maxLength });
+  if (field.type === 'select') {
+    return h('select', common, h('option', { value: '' }, texts.t('selectPlaceholder')), ...(field.options ?? []).map((option) => h('option', { value: option }, option)));
+  }
+  return h('input', { ...common, type: field.type, autocomplete: AUTOCOMPLETE[field.name] ?? 'off', maxlength: field.maxLength });
+}
 
 /** The widget's DOM, in its own shadow root. Everything the controller touches is a field here. */
 export class View {
@@ -27,7 +36,7 @@ export class View {
   readonly closeButton: HTMLButtonElement;
   readonly status: HTMLElement;
   readonly form: HTMLFormElement;
-  readonly fields: Record<FieldName, Field>;
+  readonly fields: Map<string, Field>;
   readonly submit: HTMLButtonElement;
   readonly chat: HTMLElement;
   readonly transcript: HTMLOListElement;
@@ -35,57 +44,56 @@ export class View {
   readonly messageInput: HTMLTextAreaElement;
   readonly messageError: HTMLElement;
   readonly send: HTMLButtonElement;
+  private readonly root: HTMLElement;
 
-  constructor(title: string, subtitle: string) {
+  constructor(
+    private readonly texts: Texts,
+    look: WidgetLook,
+    private readonly definitions: readonly PreEngagementField[],
+  ) {
+    const { t } = texts;
     this.host = h('div', { 'data-webchat-widget': '' });
-    const root = this.host.attachShadow({ mode: 'open' });
+    const shadow = this.host.attachShadow({ mode: 'open' });
 
-    this.launcher = h('button', { type: 'button', id: 'wc-launcher', class: 'wc-launcher', 'aria-expanded': 'false', 'aria-controls': 'wc-panel', 'aria-label': 'Open chat' }, icon(ICONS.chat));
-    this.closeButton = h('button', { type: 'button', class: 'wc-close', 'aria-label': 'Close chat' }, icon(ICONS.close));
+    this.launcher = h('button', { type: 'button', id: 'wc-launcher', class: 'wc-launcher', 'aria-expanded': 'false', 'aria-controls': 'wc-panel', 'aria-label': t('openChat') }, icon(ICONS.chat));
+    this.closeButton = h('button', { type: 'button', class: 'wc-close', 'aria-label': t('closeChat') }, icon(ICONS.close));
     this.status = h('div', { class: 'wc-status', hidden: true });
 
-    const fields = {} as Record<FieldName, Field>;
-    const rows = FIELD_NAMES.map((name) => {
-      const spec = FIELD_SPECS[name];
-      const input = spec.build(`wc-${name}`);
-      const error = h('p', { id: `wc-${name}-error`, class: 'wc-field-error', hidden: true });
+    this.fields = new Map();
+    const rows = definitions.map((definition) => {
+      const input = buildInput(definition, `wc-${definition.name}`, texts);
+      const error = h('p', { id: `wc-${definition.name}-error`, class: 'wc-field-error', hidden: true });
       input.setAttribute('aria-describedby', error.id);
-      fields[name] = { input, error };
-      return h('div', { class: 'wc-field' }, h('label', { class: 'wc-label', for: input.id }, spec.label), input, error);
+      this.fields.set(definition.name, { input, error });
+      return h('div', { class: 'wc-field' }, h('label', { class: 'wc-label', for: input.id }, fieldLabel(definition, texts)), input, error);
     });
-    this.fields = fields;
-    this.submit = h('button', { type: 'submit', class: 'wc-primary' }, 'Start chat');
-    this.form = h(
-      'form',
-      { class: 'wc-body wc-form', novalidate: true, 'aria-label': 'Start a chat' },
-      h('p', { class: 'wc-intro' }, 'Tell us a little about yourself and we will be right with you.'),
-      ...rows,
-      this.submit,
-    );
+    this.submit = h('button', { type: 'submit', class: 'wc-primary' }, t('startChat'));
+    this.form = h('form', { class: 'wc-body wc-form', novalidate: true, 'aria-label': t('startForm') }, h('p', { class: 'wc-intro' }, t('intro')), ...rows, this.submit);
 
-    this.transcript = h('ol', { class: 'wc-transcript', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
-    this.messageInput = h('textarea', { id: 'wc-message', class: 'wc-input', rows: 1, 'aria-describedby': 'wc-message-error', placeholder: 'Type your message' });
+    this.transcript = h('ol', { class: 'wc-transcript' });
+    this.messageInput = h('textarea', { id: 'wc-message', class: 'wc-input', rows: 1, 'aria-describedby': 'wc-message-error', placeholder: t('messagePlaceholder') });
     this.messageError = h('p', { id: 'wc-message-error', class: 'wc-field-error wc-composer-error', hidden: true });
-    this.send = h('button', { type: 'submit', class: 'wc-send', 'aria-label': 'Send message' }, icon(ICONS.send));
-    this.composer = h('form', { class: 'wc-composer', 'aria-label': 'Send a message' }, h('label', { class: 'wc-sr', for: 'wc-message' }, 'Message'), this.messageInput, this.send);
-    this.chat = h('div', { class: 'wc-chat', hidden: true },
-      h('div', { class: 'wc-body' }, this.transcript), this.messageError, this.composer);
+    this.send = h('button', { type: 'submit', class: 'wc-send', 'aria-label': t('send') }, icon(ICONS.send));
+    this.composer = h('form', { class: 'wc-composer', 'aria-label': t('composerForm') }, h('label', { class: 'wc-sr', for: 'wc-message' }, t('messageLabel')), this.messageInput, this.send);
+    this.chat = h('div', { class: 'wc-chat', hidden: true }, h('div', { class: 'wc-body' }, h('div', { role: 'log', 'aria-live': 'polite', 'aria-label': t('conversation') }, this.transcript)), this.messageError, this.composer);
 
     this.panel = h(
       'section',
       { id: 'wc-panel', class: 'wc-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'wc-title', hidden: true },
-      h('header', { class: 'wc-header' }, h('div', { class: 'wc-title', id: 'wc-title' }, title, h('p', { class: 'wc-subtitle' }, subtitle)), this.closeButton),
+      h('header', { class: 'wc-header' }, h('div', { class: 'wc-title', id: 'wc-title' }, t('title'), h('p', { class: 'wc-subtitle' }, t('subtitle'))), this.closeButton),
       this.status,
       this.form,
       this.chat,
     );
-    root.append(h('style', {}, STYLES), h('div', { class: 'wc' }, this.panel, this.launcher));
+    this.root = h('div', { class: `wc wc-${look.position}`, lang: texts.lang, dir: texts.dir }, this.panel, this.launcher);
+    shadow.append(h('style', {}, STYLES), h('style', {}, brandStyle(look.brandColor)), this.root);
   }
 
   setOpen(open: boolean): void {
     this.panel.hidden = !open;
+    this.root.toggleAttribute('data-open', open);
     this.launcher.setAttribute('aria-expanded', String(open));
-    this.launcher.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+    this.launcher.setAttribute('aria-label', this.texts.t(open ? 'closeChat' : 'openChat'));
     this.launcher.replaceChildren(icon(open ? ICONS.close : ICONS.chat));
   }
 
@@ -115,21 +123,28 @@ export class View {
   }
 
   values(): PreEngagement {
-    return { name: this.fields.name.input.value, email: this.fields.email.input.value, question: this.fields.question.input.value };
+    const values: PreEngagement = {};
+    for (const [name, field] of this.fields) values[name] = field.input.value;
+    return values;
   }
 
   /** Shows each field's message; returns the first invalid field so focus can go there. */
   showFieldErrors(errors: FieldErrors): Field | undefined {
     let first: Field | undefined;
-    for (const name of FIELD_NAMES) {
-      const field = this.fields[name];
-      const message = errors[name];
+    for (const definition of this.definitions) {
+      const field = this.fields.get(definition.name);
+      if (!field) continue;
+      const message = errors[definition.name];
       field.error.textContent = message ?? '';
       field.error.hidden = message === undefined;
       field.input.setAttribute('aria-invalid', String(message !== undefined));
       if (message !== undefined) first ??= field;
     }
     return first;
+  }
+
+  firstField(): Field | undefined {
+    return this.fields.values().next().value;
   }
 
   setMessageError(text: string | undefined): void {
@@ -145,10 +160,13 @@ export class View {
 
   appendMessage(entry: TranscriptEntry): void {
     const time = entry.createdAt ? new Date(entry.createdAt) : undefined;
-    const who = entry.author === 'guest' ? 'You' : 'Support';
-    const meta = h('span', { class: 'wc-msg-meta' }, time && !Number.isNaN(time.getTime()) ? `${who} · ${time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : who);
+    const who = this.texts.t(entry.author === 'guest' ? 'you' : 'support');
+    // The guest's locale for the time, not the page's: 14:05 in Berlin, 2:05 PM in New York.
+    const when = time && !Number.isNaN(time.getTime()) ? h('time', { datetime: time.toISOString() }, time.toLocaleTimeString(this.texts.lang, { hour: '2-digit', minute: '2-digit' })) : null;
+    const meta = h('span', { class: 'wc-msg-meta' }, who, when ? ' · ' : null, when);
     this.transcript.append(h('li', { class: `wc-msg wc-msg-${entry.author}`, 'data-author': entry.author }, entry.body, meta));
-    const scroller = this.transcript.parentElement;
+    // The log wraps the list (role=log on the <ol> itself would orphan its items for screen readers).
+    const scroller = this.transcript.closest('.wc-body');
     if (scroller) scroller.scrollTop = scroller.scrollHeight;
   }
 }

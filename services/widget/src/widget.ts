@@ -1,6 +1,8 @@
 import { describeFailure, WebchatApi, WebchatError } from './api';
+import { explainUnavailable, loadConfiguration, type LoadedConfiguration } from './config';
 import { REFRESH_MARGIN_MS } from './constants';
 import { messageProblem, validatePreEngagement, type PreEngagement } from './form';
+import type { Texts } from './i18n';
 import { securityHeaders } from './signals';
 import { SessionStore, type StoredSession } from './storage';
 import { View, type TranscriptEntry } from './view';
@@ -13,16 +15,24 @@ export interface WebchatOptions {
   container?: HTMLElement;
   title?: string;
   subtitle?: string;
+  /** A language tag (`es`, `pt-BR`) to use instead of the browser's languages. */
+  language?: string;
 }
 
 type Phase = 'form' | 'starting' | 'resuming' | 'chat';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const ENDED = 'Your previous chat has ended. Start a new one below and we will pick it up from there.';
+const TRANSIENT_KINDS = new Set(['unavailable', 'unreachable', 'offline', 'busy']);
+const CONFIG_RETRY_DELAYS_MS = [2000, 5000, 10_000];
 
 /** The widget: a launcher, then the pre-engagement form or the conversation. One per deployment key. */
 export class WebchatWidget {
-  private readonly view: View;
+  // Built once the account's configuration has loaded: until then (and on a refused site, for good) nothing shows.
+  private view!: View;
+  private texts!: Texts;
+  private config: LoadedConfiguration | undefined;
+  private destroyed = false;
+  private openWhenReady = false;
   private readonly store: SessionStore;
   private readonly api: WebchatApi;
   private phase: Phase = 'form';
@@ -35,28 +45,53 @@ export class WebchatWidget {
   constructor(private readonly options: WebchatOptions) {
     this.store = new SessionStore(options.deploymentKey);
     this.api = new WebchatApi(options.baseUrl.replace(/\/+$/, ''), options.deploymentKey);
-    this.view = new View(options.title ?? 'Chat with us', options.subtitle ?? 'We are here to help');
-    this.wire();
   }
 
-  mount(): void {
+  /** Loads the account's configuration first; a refused site or key shows nothing and tells the site owner in the console. */
+  async mount(): Promise<void> {
+    const { title, subtitle, language } = this.options;
+    const choice = { ...(title ? { title } : {}), ...(subtitle ? { subtitle } : {}), ...(language ? { language } : {}) };
+    // A refusal is final; a slow or briefly unreachable service is asked again a few times before giving up.
+    for (let attempt = 0; !this.config; attempt += 1) {
+      try {
+        this.config = await loadConfiguration(this.api, choice);
+      } catch (error) {
+        const transient = error instanceof WebchatError && TRANSIENT_KINDS.has(error.kind);
+        if (!transient || attempt >= CONFIG_RETRY_DELAYS_MS.length || this.destroyed) {
+          console.error(explainUnavailable(error, this.options.deploymentKey));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CONFIG_RETRY_DELAYS_MS[attempt]));
+      }
+    }
+    if (this.destroyed) return;
+    this.texts = this.config.texts;
+    this.view = new View(this.texts, this.config.look, this.config.fields);
+    this.wire();
     (this.options.container ?? document.body).append(this.view.host);
+    if (this.openWhenReady) this.open();
     void this.resume();
   }
 
   open(): void {
+    if (!this.config) {
+      this.openWhenReady = true;
+      return;
+    }
     this.view.setOpen(true);
     this.focusCurrent();
   }
 
   close(): void {
-    this.view.setOpen(false);
+    this.openWhenReady = false;
+    if (this.config) this.view.setOpen(false);
   }
 
   destroy(): void {
+    this.destroyed = true;
     clearTimeout(this.refreshTimer);
     for (const cleanup of this.cleanups) cleanup();
-    this.view.host.remove();
+    if (this.config) this.view.host.remove();
   }
 
   private listen<K extends keyof WindowEventMap>(type: K, handler: (event: WindowEventMap[K]) => void): void {
@@ -85,7 +120,8 @@ export class WebchatWidget {
           form.requestSubmit();
         }
       });
-    enterSubmits(view.fields.question.input as HTMLTextAreaElement, view.form);
+    const question = view.fields.get('question')?.input;
+    if (question instanceof HTMLTextAreaElement) enterSubmits(question, view.form);
     enterSubmits(view.messageInput, view.composer);
     view.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -115,7 +151,7 @@ export class WebchatWidget {
   private focusCurrent(): void {
     if (this.view.panel.hidden) return;
     if (this.phase === 'chat') this.view.messageInput.focus();
-    else if (this.phase === 'form') (Object.values(this.view.fields).find((f) => f.input.value.trim() === '') ?? this.view.fields.name).input.focus();
+    else if (this.phase === 'form') ([...this.view.fields.values()].find((f) => f.input.value.trim() === '') ?? this.view.firstField())?.input.focus();
   }
 
   private setPhase(phase: Phase): void {
@@ -123,7 +159,7 @@ export class WebchatWidget {
     if (phase === 'chat' || phase === 'resuming') this.view.showChat();
     else this.view.showForm();
     this.view.submit.disabled = phase === 'starting';
-    this.view.submit.textContent = phase === 'starting' ? 'Starting…' : 'Start chat';
+    this.view.submit.textContent = this.texts.t(phase === 'starting' ? 'starting' : 'startChat');
   }
 
   private headers(session: StoredSession): Record<string, string> {
@@ -139,7 +175,7 @@ export class WebchatWidget {
       return this.sessionEnded();
     }
     this.setPhase('resuming');
-    this.view.setStatus('Loading your conversation…');
+    this.view.setStatus(this.texts.t('loading'));
     try {
       if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
       const current = this.store.read();
@@ -158,7 +194,7 @@ export class WebchatWidget {
   private async submitForm(): Promise<void> {
     if (this.phase === 'starting') return;
     const values = this.view.values();
-    const invalid = this.view.showFieldErrors(validatePreEngagement(values));
+    const invalid = this.view.showFieldErrors(validatePreEngagement(this.config?.fields ?? [], values, this.texts));
     if (invalid) {
       invalid.input.focus();
       return;
@@ -168,23 +204,25 @@ export class WebchatWidget {
 
   private async startChat(values: PreEngagement): Promise<void> {
     this.setPhase('starting');
-    this.view.setStatus('Connecting you to our team…');
+    this.view.setStatus(this.texts.t('connecting'));
     const { identity } = this.store.read();
     const loginTimestamp = Date.now();
     const headers = securityHeaders(loginTimestamp);
-    const name = values.name.trim();
-    const question = values.question.trim();
+    const trimmed = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.trim()]).filter(([, value]) => value !== ''));
+    const name = trimmed.name;
+    const question = trimmed.question;
     try {
       const token = await this.api.token(headers, identity ? { identity } : {});
       this.store.write({ token: token.token, identity: token.identity, expiresAt: token.expiresAt, loginTimestamp });
+      // Every field of the account's form, by name; `friendlyName` too, as the agent desk has always read it.
       const channel = await this.api.createChannel(headers, token.token, {
-        customerFriendlyName: name,
-        preEngagementData: { friendlyName: name, email: values.email.trim(), question },
+        ...(name ? { customerFriendlyName: name } : {}),
+        preEngagementData: { ...trimmed, ...(name ? { friendlyName: name } : {}) },
       });
       this.store.update({ conversationSid: channel.conversationSid });
       const entries: TranscriptEntry[] = [
         { author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt },
-        { author: 'guest', body: question, createdAt: channel.createdAt },
+        ...(question ? [{ author: 'guest' as const, body: question, createdAt: channel.createdAt }] : []),
       ];
       this.view.renderTranscript(entries);
       this.shownConversation = channel.conversationSid;
@@ -199,14 +237,14 @@ export class WebchatWidget {
       else this.store.endSession();
       this.setPhase('form');
       const kind = error instanceof WebchatError ? error.kind : 'unavailable';
-      this.view.setStatus(kind === 'session' ? 'We could not start the chat. Please try again.' : describeFailure(error), 'error');
+      this.view.setStatus(kind === 'session' ? this.texts.t('startFailed') : describeFailure(error, this.texts), 'error');
     }
   }
 
   private async sendMessage(): Promise<void> {
     if (this.sending) return;
     const text = this.view.messageInput.value;
-    const problem = messageProblem(text);
+    const problem = messageProblem(text, this.texts);
     if (problem) {
       this.view.setMessageError(problem);
       this.view.messageInput.focus();
@@ -226,7 +264,7 @@ export class WebchatWidget {
     } catch (error) {
       if (error instanceof WebchatError && error.kind === 'session') return this.sessionEnded();
       // The text stays in the box, so nothing the guest typed is lost.
-      this.view.setMessageError(`Not sent. ${describeFailure(error)}`);
+      this.view.setMessageError(`${this.texts.t('notSent')} ${describeFailure(error, this.texts)}`);
     } finally {
       this.sending = false;
       this.view.send.disabled = false;
@@ -269,12 +307,12 @@ export class WebchatWidget {
     this.shownConversation = undefined;
     this.view.renderTranscript([]);
     this.setPhase('form');
-    this.view.setStatus(ENDED);
+    this.view.setStatus(this.texts.t('ended'));
     this.focusCurrent();
   }
 
   private failed(error: unknown, retry: () => void): void {
     if (error instanceof WebchatError && error.kind === 'session') return this.sessionEnded();
-    this.view.setStatus(describeFailure(error), 'error', { label: 'Try again', run: retry });
+    this.view.setStatus(describeFailure(error, this.texts), 'error', { label: this.texts.t('tryAgain'), run: retry });
   }
 }

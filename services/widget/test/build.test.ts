@@ -28,7 +28,11 @@ describe('the widget build', () => {
     expect(manifest.integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
   });
 
-  test(`stays small: at most ${MAX_BYTES} bytes raw and ${MAX_GZIP_BYTES} gzipped`, () => {
+  // The issue's bar is 30 KB gzipped with configuration, five languages and RTL; the budget here is tighter.
+  test(`stays small: at most ${MAX_BYTES} bytes raw and ${MAX_GZIP_BYTES} gzipped (the figures are printed)`, () => {
+    process.stdout.write(`widget bundle: ${manifest.bytes} bytes minified, ${manifest.gzipBytes} bytes gzipped (${(manifest.gzipBytes / 1024).toFixed(1)} KB)\n`);
+    // The shared field checks come from @webchat/contracts without zod: the schema library stays server-side.
+    expect(readFileSync(join(outDir, 'webchat.js'), 'utf8')).not.toMatch(/ZodError|_zod/);
     expect(manifest.bytes).toBeLessThanOrEqual(MAX_BYTES);
     expect(manifest.gzipBytes).toBeLessThanOrEqual(MAX_GZIP_BYTES);
   });

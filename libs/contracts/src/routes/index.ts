@@ -2,3 +2,4 @@ export * from './operational';
 export * from './scoped-auth';
 export * from './federated-auth';
 export * from './orchestrator';
+export * from './webchat-configuration';

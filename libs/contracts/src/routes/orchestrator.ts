@@ -1,4 +1,5 @@
 import { declareRoute, type RouteSpec } from '../route';
+import { getPublicOpenApiRoute, getWebchatConfigurationRoute } from './webchat-configuration';
 import {
   WEBCHAT_TOKEN_PATH, WEBCHAT_REFRESH_PATH, WEB_CHANNELS_PATH, WebchatTokenRequest, WebchatTokenResponse, RefreshTokenRequest,
   RefreshTokenResponse, CreateWebChannelRequest, WebChannel, WebChannelParams, WebChannelWithMessages, MessageList, PostMessageRequest, Message,
@@ -47,5 +48,5 @@ export const postMessageRoute = declareRoute({
 });
 
 export const orchestratorRoutes: readonly RouteSpec[] = [
-  createWebchatTokenRoute, refreshWebchatTokenRoute, createWebChannelRoute, getWebChannelRoute, listMessagesRoute, postMessageRoute,
+  getWebchatConfigurationRoute, getPublicOpenApiRoute, createWebchatTokenRoute, refreshWebchatTokenRoute, createWebChannelRoute, getWebChannelRoute, listMessagesRoute, postMessageRoute,
 ];

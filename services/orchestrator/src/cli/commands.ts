@@ -3,10 +3,13 @@ import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
 import { formatAccount, formatKey, toJson } from './format';
 import { seedDemo } from './seed-demo';
+import type { RefusedOriginRepository } from '../data-access/refused-origins';
+import { WIDGET_COMMANDS, widgetFlagOptions, widgetFromFlags } from './widget-commands';
 
 export interface CommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
+  refusedOrigins(): Promise<RefusedOriginRepository>;
   migrate(options: { createDatabase: boolean }): Promise<void>;
   devSecretsDir: string;
   /** The command's result (stdout). */
@@ -84,11 +87,15 @@ export const COMMANDS: Record<string, Command> = {
         ttl: { type: 'string' },
         welcome: { type: 'string' },
         'address-sid': { type: 'string' },
+        ...widgetFlagOptions,
         ...JSON_FLAG,
       },
       SID,
     );
-    const account = await (await context.repository()).updateConfiguration(sidOf(parsed), {
+    const repository = await context.repository();
+    const widget = await widgetFromFlags(parsed, repository, sidOf(parsed));
+    const account = await repository.updateConfiguration(sidOf(parsed), {
+      ...(widget !== undefined ? { widget } : {}),
       allowedOrigins: listOption(parsed, 'origins'),
       fingerprintSensitivity: stringOption(parsed, 'sensitivity'),
       tokenTtlSeconds: integerOption(parsed, 'ttl'),
@@ -97,6 +104,8 @@ export const COMMANDS: Record<string, Command> = {
     });
     context.out(flag(parsed, 'json') ? toJson(account) : formatAccount(account));
   },
+
+  ...WIDGET_COMMANDS,
 
   async migrate(argv, context) {
     const parsed = parse(argv, { 'create-database': { type: 'boolean' } }, NONE);

@@ -1,4 +1,5 @@
 import type { AccountDetails, DeploymentKeySummary } from '../data-access/account-repository';
+import type { RefusedOrigin } from '../data-access/refused-origins';
 
 /** Human-readable output. `--json` prints the same objects with JSON.stringify instead. */
 
@@ -18,6 +19,7 @@ export function formatAccount(account: AccountDetails): string {
     `  token TTL:               ${account.tokenTtlSeconds} s`,
     `  address SID:             ${account.addressSid ?? '(none)'}`,
     `  welcome message:         ${account.welcomeMessage === null ? '(none)' : JSON.stringify(account.welcomeMessage)}`,
+    `  widget:                  ${Object.keys(account.widget).length === 0 ? '(defaults)' : JSON.stringify(account.widget)}`,
   ];
   if (account.deploymentKeys.length === 0) lines.push('  deployment keys:         (none)');
   else lines.push('  deployment keys:', ...account.deploymentKeys.map((key) => `    ${formatKey(key)}`));
@@ -25,3 +27,15 @@ export function formatAccount(account: AccountDetails): string {
 }
 
 export const toJson = (value: unknown): string => JSON.stringify(value, null, 2);
+
+export function formatRefusedOrigins(account: AccountDetails, refused: readonly RefusedOrigin[]): string {
+  const allowed = account.allowedOrigins.length > 0 ? account.allowedOrigins.join(', ') : '(none: every origin is allowed)';
+  if (refused.length === 0) return `${account.accountSid}: no origin has been refused. Allowed origins: ${allowed}`;
+  const width = Math.max(6, ...refused.map((entry) => entry.origin.length));
+  return [
+    `${account.accountSid}: origins refused (most recent first). Allowed origins: ${allowed}`,
+    `  ${'origin'.padEnd(width)}  refusals  first seen            last seen`,
+    ...refused.map((entry) => `  ${entry.origin.padEnd(width)}  ${String(entry.refusals).padStart(8)}  ${iso(entry.firstSeen)}  ${iso(entry.lastSeen)}`),
+    `To allow one: webchat-admin config set ${account.accountSid} --origins ${[...account.allowedOrigins, refused[0]?.origin ?? ''].join(',')}`,
+  ].join('\n');
+}

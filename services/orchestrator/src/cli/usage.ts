@@ -1,6 +1,7 @@
 export const USAGE = `Usage: webchat-admin <command> [options]
 
-Operator commands for the webchat account store (DATABASE_URL, default the local private cluster).
+Operator commands for the webchat account store: DATABASE_URL, or else the local private cluster on
+127.0.0.1:WEBCHAT_PG_PORT (default 54320). The database used is printed on stderr before connecting.
 
 Accounts
   accounts create --name NAME [--sid AC...] [--json]   create an account (active, default configuration)
@@ -19,6 +20,18 @@ Configuration
       --origins      at most 10, each scheme://host[:port] (http or https, no path) or https://*.domain.tld;
                      an empty value clears the list (then every origin is allowed)
       --welcome, --address-sid   an empty value clears them
+  config set SID [--brand-color '#1f4fd1'] [--position left|right] [--title TEXT] [--subtitle TEXT]
+      the widget's look; the colour must give white text a contrast of at least 4.5:1 (WCAG AA);
+      an empty value goes back to the widget's default
+  config import SID FILE [--json]  replace the widget configuration with a JSON file: brandColor, position,
+                                   title, subtitle, welcomeMessage, fields (pre-engagement form), texts
+                                   (per language); every problem in the file is listed, nothing is written
+  config show SID                  the widget configuration in the import format
+
+Refused origins
+  origins refused SID [--json]     the most recent distinct origins the allowed-origin check refused
+                                   (at most 20, with counts and first/last seen): "why does the widget
+                                   not work on our staging site?"
 
 Development
   migrate [--create-database]      apply pending migrations

@@ -3,6 +3,7 @@ import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
+import { createRefusedOriginRepository } from '../data-access/refused-origins';
 import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
 import { UsageError } from './args';
 import { COMMAND_GROUPS, COMMANDS, findCommand, type CommandContext } from './commands';
@@ -11,6 +12,8 @@ import { USAGE } from './usage';
 
 export interface CliIo {
   databaseUrl: string;
+  /** Which setting chose the database (printed with it); default "DATABASE_URL". */
+  databaseSource?: string;
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown };
   /** Where seed-demo keeps the stable demo key; default `<repo>/.dev-secrets`. */
@@ -100,12 +103,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   const connectTimeoutMs = io.connectTimeoutMs ?? 3000;
   let db: Database | undefined;
+  // Said once, on stderr, before the first connection: "which database did that go to?" never needs guessing.
+  const database = (): Database => {
+    if (!db) {
+      line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
+      db = createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' });
+    }
+    return db;
+  };
   const context: CommandContext = {
-    repository: async () =>
-      createAccountRepository(
-        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
-      ),
+    repository: async () => createAccountRepository(database()),
+    refusedOrigins: async () => createRefusedOriginRepository(database()),
     async migrate({ createDatabase: create }) {
+      line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
       if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
       try {
         await migrateUp(io.databaseUrl, { log: line(io.stderr) });
@@ -130,16 +140,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 export async function main(): Promise<void> {
-  let databaseUrl: string;
+  let config: ReturnType<typeof loadCliConfig>;
   try {
-    databaseUrl = loadCliConfig().DATABASE_URL;
+    config = loadCliConfig();
   } catch (error) {
     const problems = error instanceof ConfigError ? error.problems.join('; ') : String(error);
     process.stderr.write(`webchat-admin: invalid environment: ${problems}\n`);
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.exitCode = await runCli(process.argv.slice(2), { databaseUrl, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await runCli(process.argv.slice(2), {
+    databaseUrl: config.databaseUrl,
+    databaseSource: config.source,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
 }
 
 if (require.main === module) void main();

@@ -23,6 +23,7 @@ import {
   validateSensitivity,
   validateTtl,
   validateWelcomeMessage,
+  validateWidget,
 } from './validation';
 
 export * from './account-types';
@@ -56,7 +57,8 @@ const SETTINGS_COLUMNS = `
   c.address_sid,
   coalesce(c.fingerprint_sensitivity, '${DEFAULT_FINGERPRINT_SENSITIVITY}') AS fingerprint_sensitivity,
   coalesce(c.token_ttl_seconds, ${DEFAULT_TOKEN_TTL_SECONDS}) AS token_ttl_seconds,
-  c.welcome_message`;
+  c.welcome_message,
+  coalesce(c.widget, '{}'::jsonb) AS widget`;
 
 const CONFIGURATION_BY_KEY_HASH = `
 SELECT a.sid AS account_sid, a.friendly_name, a.status AS account_status,
@@ -208,6 +210,7 @@ export function createAccountRepository(db: Database): AccountRepository {
       }
       if (update.tokenTtlSeconds !== undefined) columns.push(['token_ttl_seconds', validateTtl(update.tokenTtlSeconds)]);
       if (update.welcomeMessage !== undefined) columns.push(['welcome_message', validateWelcomeMessage(update.welcomeMessage)]);
+      if (update.widget !== undefined) columns.push(['widget', JSON.stringify(validateWidget(update.widget))]);
       if (columns.length === 0) throw new InvalidInputError('nothing to set: give at least one setting');
 
       const names = columns.map(([name]) => name);

@@ -1,3 +1,5 @@
+import type { WidgetSettings } from '@webchat/contracts';
+
 /** Plain objects the account repository returns; no pg types leak out of data-access. */
 
 export const ACCOUNT_STATUSES = ['active', 'suspended'] as const;
@@ -29,6 +31,8 @@ export interface AccountSettings {
   fingerprintSensitivity: FingerprintSensitivity;
   tokenTtlSeconds: number;
   welcomeMessage: string | null;
+  /** The widget's look, texts and pre-engagement fields; `{}` until an operator sets them. */
+  widget: WidgetSettings;
 }
 
 /**
@@ -75,4 +79,6 @@ export interface ConfigurationUpdate {
   fingerprintSensitivity?: string;
   tokenTtlSeconds?: number;
   welcomeMessage?: string | null;
+  /** Replaces the whole widget configuration (validated against WidgetSettings). */
+  widget?: unknown;
 }

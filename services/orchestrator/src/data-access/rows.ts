@@ -1,3 +1,4 @@
+import type { WidgetSettings } from '@webchat/contracts';
 import type {
   AccountConfiguration,
   AccountDetails,
@@ -16,6 +17,7 @@ interface SettingsRow {
   fingerprint_sensitivity: FingerprintSensitivity;
   token_ttl_seconds: number;
   welcome_message: string | null;
+  widget: WidgetSettings;
 }
 
 /** The json_build_object of each key: timestamps arrive as ISO strings inside json. */
@@ -60,6 +62,7 @@ const toSettings = (row: SettingsRow): AccountSettings => ({
   fingerprintSensitivity: row.fingerprint_sensitivity,
   tokenTtlSeconds: row.token_ttl_seconds,
   welcomeMessage: row.welcome_message,
+  widget: row.widget,
 });
 
 const fromKeyJson = (key: KeyJson): DeploymentKeySummary => ({

@@ -1,4 +1,4 @@
-import { AccountSid, AddressSid, DeploymentKey, TTL_MAX, TTL_MIN } from '@webchat/contracts';
+import { AccountSid, AddressSid, DeploymentKey, TTL_MAX, TTL_MIN, WidgetSettings } from '@webchat/contracts';
 import type { z } from 'zod';
 import { InvalidOriginError, parseAllowedOrigins } from '../domain/allowed-origins';
 import { FINGERPRINT_SENSITIVITIES, type FingerprintSensitivity } from './account-types';
@@ -76,4 +76,16 @@ export function validateDeploymentKey(value: string): string {
   if (!result.success) throw new InvalidInputError(`deployment key ${result.error.issues[0]?.message ?? 'is invalid'}`);
   if (!result.data.startsWith(DEPLOYMENT_KEY_PREFIX)) throw new InvalidInputError(`deployment key must start with ${DEPLOYMENT_KEY_PREFIX}`);
   return result.data;
+}
+
+/** Every problem at once, each naming where it is (`fields.3.label: ...`), so one edit of the file fixes them all. */
+export function validateWidget(value: unknown): WidgetSettings {
+  const result = WidgetSettings.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'widget configuration';
+    const unknownKeys = issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : undefined;
+    return `${where}: ${unknownKeys ?? issue.message}`;
+  });
+  throw new InvalidInputError(`invalid widget configuration: ${problems.join('; ')}`);
 }

@@ -2,6 +2,8 @@ import { originMatches } from './allowed-origins';
 
 export interface CorsDecision {
   allowed: boolean;
+  /** Refused because the request carries no Origin at all (not a browser page): said as such, not as a bad site. */
+  originMissing?: boolean;
   /** The Access-Control-Allow-Origin value to send. */
   allowOrigin: string;
 }
@@ -14,7 +16,8 @@ export interface CorsDecision {
 export function decideCors(allowedOrigins: readonly string[], origin: string | undefined): CorsDecision {
   if (allowedOrigins.length === 0) return { allowed: true, allowOrigin: '*' };
   const list = allowedOrigins.join(',');
-  if (!origin || origin === 'null') return { allowed: false, allowOrigin: list };
+  if (!origin) return { allowed: false, allowOrigin: list, originMissing: true };
+  if (origin === 'null') return { allowed: false, allowOrigin: list };
   const matched = allowedOrigins.some((allowed) => originMatches(allowed, origin));
   return matched ? { allowed: true, allowOrigin: origin } : { allowed: false, allowOrigin: list };
 }

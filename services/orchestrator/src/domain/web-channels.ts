@@ -6,6 +6,8 @@ import type { ConversationRecord, ConversationRepository, MessageRateLimit, Mess
 import type { TokenServices } from '../data-access/token-services';
 import { fromStore, type AccountLookup } from './accounts';
 import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
+import type { OriginRefusals } from './origin-refusals';
+import { checkConfiguredPreEngagement } from './widget-configuration';
 
 export interface WebChannelDeps {
   tokens: Pick<TokenServices, 'validateToken'>;
@@ -14,6 +16,8 @@ export interface WebChannelDeps {
   conversations: ConversationRepository;
   /** Guest messages per conversation and window; a guest typing never meets it, a script does. */
   messageRateLimit: MessageRateLimit;
+  /** Counts refused origins for the operator. */
+  refusals?: OriginRefusals;
 }
 
 /** The token holder, as scoped-auth vouched for it, and the account configuration read once for this request. */
@@ -73,6 +77,7 @@ const toWebChannel = (conversation: ConversationRecord): WebChannel => ({
 
 /** The welcome (from the account, or a default) and the question are stored with the conversation, in one transaction. */
 export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input: z.output<typeof CreateWebChannelRequest>): Promise<WebChannel> {
+  checkConfiguredPreEngagement(guest.account, input.preEngagementData);
   const question = preEngagementQuestion(input.preEngagementData);
   const welcome = guest.account.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE;
   const { conversation } = await fromStore(() =>

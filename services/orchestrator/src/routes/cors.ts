@@ -3,6 +3,7 @@ import cors from 'cors';
 import { FINGERPRINT_HEADERS } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
 import { decideCors } from '../domain/cors';
+import type { OriginRefusals } from '../domain/origin-refusals';
 
 /** Only a well-formed origin is ever echoed into a header. */
 const ORIGIN_SHAPE = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -34,11 +35,26 @@ export function publicCors(maxAgeSeconds: number): RequestHandler {
   };
 }
 
-/** Applies the account's allowed origins; a refused origin stops the request before any downstream call. */
-export function enforceAccountCors(res: Response, allowedOrigins: readonly string[], origin: string | undefined): void {
-  const decision = decideCors(allowedOrigins, origin);
+/**
+ * Applies the account's allowed origins; a refused origin stops the request before any downstream call
+ * and is counted for the operator (`webchat-admin origins refused SID`).
+ */
+export function enforceAccountCors(
+  res: Response,
+  account: { accountSid: string; allowedOrigins: readonly string[] },
+  origin: string | undefined,
+  refusals?: OriginRefusals,
+): void {
+  const decision = decideCors(account.allowedOrigins, origin);
   res.setHeader('Access-Control-Allow-Origin', decision.allowOrigin);
+  if (decision.originMissing) {
+    throw new AppError(
+      'origin_required',
+      'This account accepts only its allowed websites, and the request has no Origin header: send the Origin of the page the widget runs on',
+    );
+  }
   if (!decision.allowed) {
+    refusals?.refused(account.accountSid, origin);
     throw new AppError('origin_not_allowed', 'This website is not allowed to start a webchat for this account');
   }
 }

@@ -35,7 +35,7 @@ export const guestStep =
   async (req: Request, res: Response): Promise<Guest> => {
     const guest = await authenticateGuest(deps, bearerToken(req), signalsOf(req));
     res.locals.account = guest.account;
-    enforceAccountCors(res, guest.account.allowedOrigins, req.get('origin'));
+    enforceAccountCors(res, guest.account, req.get('origin'), deps.refusals);
     return guest;
   };
 

@@ -5,6 +5,7 @@ import type { RouteMounter } from '@webchat/http-kit';
 import { resolveDeploymentKey, type AccountLookup, type AccountView } from '../domain/accounts';
 import type { Guest } from '../domain/web-channels';
 import { mintGuestToken, refreshGuestToken, type WebchatTokenDeps } from '../domain/webchat-tokens';
+import type { OriginRefusals } from '../domain/origin-refusals';
 import { enforceAccountCors } from './cors';
 import { signalsOf } from './signals';
 
@@ -32,12 +33,12 @@ function normaliseBody(req: Request): Record<string, unknown> {
   return out;
 }
 
-export function mountWebchatTokenRoutes(routes: RouteMounter<Guest>, deps: WebchatTokenDeps & { accounts: AccountLookup }): void {
+export function mountWebchatTokenRoutes(routes: RouteMounter<Guest>, deps: WebchatTokenDeps & { accounts: AccountLookup; refusals?: OriginRefusals }): void {
   // Read once and kept in request scope until the response ends (the diagram's "keeps configurations locally").
   async function accountFor(req: Request, res: Response, deploymentKey: string): Promise<AccountView> {
     const account = await resolveDeploymentKey(deps.accounts, deploymentKey);
     res.locals.account = account;
-    enforceAccountCors(res, account.allowedOrigins, req.get('origin'));
+    enforceAccountCors(res, account, req.get('origin'), deps.refusals);
     return account;
   }
 

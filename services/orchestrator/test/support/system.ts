@@ -11,6 +11,8 @@ import { ServiceIdentities } from '../../../scoped-auth/test/support/keys';
 import { createApp } from '../../src/app';
 import { createDatabase, type Database } from '../../src/data-access/pool';
 import { createAccountRepository, type AccountRepository } from '../../src/data-access/account-repository';
+import { createRefusedOriginRepository, type RefusedOriginRepository } from '../../src/data-access/refused-origins';
+import { createOriginRefusals, type OriginRefusals } from '../../src/domain/origin-refusals';
 import { createConversationRepository, type ConversationRepository } from '../../src/data-access/conversation-repository';
 import { PgAccountChangeFeed } from '../../src/data-access/account-changes';
 import { CachedAccountLookup } from '../../src/data-access/account-cache';
@@ -48,6 +50,8 @@ export interface SystemOptions {
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
+  /** The system's own database, for a test that drives webchat-admin against it. */
+  databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
   flags: InstanceType<typeof integrations.TestData>;
@@ -58,6 +62,9 @@ export interface SystemUnderTest {
   /** The change feed of the account cache, when `accountCache` is on. */
   feed: PgAccountChangeFeed | undefined;
   conversations: ConversationRepository;
+  /** Refused origins as counted by the orchestrator; `flush()` writes what is pending at once. */
+  refusals: OriginRefusals;
+  refusedOrigins: RefusedOriginRepository;
   logs: { orchestrator: () => string[]; federatedAuth: () => string[]; scopedAuth: () => string[] };
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
@@ -67,6 +74,7 @@ export interface SystemUnderTest {
     fingerprintSensitivity?: FingerprintSensitivity;
     tokenTtlSeconds?: number;
     welcomeMessage?: string;
+    widget?: unknown;
   }): Promise<{ accountSid: string; deploymentKey: string; keyId: string }>;
   stop(): Promise<void>;
 }
@@ -111,7 +119,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     scopedAuthTimeoutMs: 2000,
   });
   const flags = new LaunchDarklyFlags(ldClient, options.fallback ?? true, logs.orchestrator.logger);
+  const refusedOrigins = createRefusedOriginRepository(db);
+  const refusals = createOriginRefusals(refusedOrigins, logs.orchestrator.logger);
   const orchestratorApp = createApp({
+    refusals,
     config: {
       BODY_LIMIT_BYTES: 32 * 1024,
       CORS_MAX_AGE_SECONDS: 600,
@@ -133,6 +144,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
 
   return {
     orchestratorUrl: orchestrator.url,
+    databaseUrl: database.url,
     federatedAuthUrl: federated.url,
     scopedAuth,
     flags: td,
@@ -141,6 +153,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     identities,
     feed,
     conversations,
+    refusals,
+    refusedOrigins,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
     async federatedTokenCalls() {
       const text = await (await fetch(`${federated.url}/metrics`)).text();
@@ -160,11 +174,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
         fingerprintSensitivity: settings.fingerprintSensitivity ?? 'medium',
         ...(settings.tokenTtlSeconds ? { tokenTtlSeconds: settings.tokenTtlSeconds } : {}),
         ...(settings.welcomeMessage ? { welcomeMessage: settings.welcomeMessage } : {}),
+        ...(settings.widget !== undefined ? { widget: settings.widget } : {}),
       });
       return { accountSid: account.accountSid, deploymentKey: key.key, keyId: key.id };
     },
     async stop() {
       await orchestrator.close();
+      await refusals.close();
       await federated.close();
       await scopedAuth.close();
       tokens.close();
