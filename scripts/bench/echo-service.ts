@@ -36,7 +36,7 @@ interface EchoEnv {
   keysDir: string;
   /** Length of the canned token, about a real encrypted guest token's. */
   tokenLength: number;
-  /** The call's deadline, as the real services' 3 s; bench:instructions raises it for a hop under valgrind. */
+  /** The call's deadline, as the real services' 3 s (ECHO_TIMEOUT_MS: longer for a hop run under a slow tool). */
   timeoutMs: number;
 }
 
