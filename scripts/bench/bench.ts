@@ -318,7 +318,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     for (const run of result.runs) if (run.pathProblem) failures.push(`${result.id} round ${run.round}: ${run.pathProblem}`);
     if (result.runs.length === 0) failures.push(`${result.id}: no measured run`);
   }
-  const bare = results.find((result) => result.id === BARE_SCENARIO)?.median;
+  // No ratio against a bare chain that answered nothing in its run (a 1 s short-mode run on a saturated machine).
+  const bareMedian = results.find((result) => result.id === BARE_SCENARIO)?.median;
+  const bare = bareMedian && bareMedian.requestsPerSecond > 0 ? bareMedian : undefined;
   for (const result of results) {
     result.ratioToEcho = echo ? result.median.requestsPerSecond / echo : undefined;
     result.ratioToBare = bare ? result.median.requestsPerSecond / bare.requestsPerSecond : undefined;
