@@ -4,6 +4,7 @@ import {
   BUILT_IN_FIELD_NAMES,
   contrastWithWhite,
   FIELD_MAX_LENGTH,
+  FIELD_TEXT_KEY,
   FIELD_TYPES,
   MAX_FIELDS,
   MIN_BRAND_CONTRAST,
@@ -40,7 +41,14 @@ export const LauncherPosition = z.enum(['left', 'right']);
 /** A language tag the widget matches against navigator.languages: `es`, `pt-BR`. */
 export const LanguageTag = z.string().regex(/^[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?$/, 'must be a language tag like es or pt-BR');
 
-export const WidgetTextOverrides = z.partialRecord(z.enum(WIDGET_TEXT_KEYS), Text(500));
+const TEXT_KEYS: ReadonlySet<string> = new Set(WIDGET_TEXT_KEYS);
+/** The widget's texts by key (WIDGET_TEXT_KEYS), and `field.<name>` for a field's label in that language. */
+export const WidgetTextOverrides = z.record(
+  z.string().refine((key) => TEXT_KEYS.has(key) || FIELD_TEXT_KEY.test(key), {
+    message: 'is not a widget text key (see WIDGET_TEXT_KEYS in libs/contracts/src/widget-fields.ts) nor field.<name>',
+  }),
+  Text(500),
+);
 
 export const PreEngagementFieldSchema = z
   .strictObject({

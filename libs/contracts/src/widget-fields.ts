@@ -105,4 +105,7 @@ export const WIDGET_TEXT_KEYS = [
   'closed', 'session', 'invalid', 'unavailable', 'ended', 'startFailed', 'tryAgain',
 ] as const;
 export type WidgetTextKey = (typeof WIDGET_TEXT_KEYS)[number];
-export type WidgetTexts = Partial<Record<WidgetTextKey, string>>;
+/** A field's label in one language: `field.topic`. */
+export type FieldTextKey = `field.${string}`;
+export const FIELD_TEXT_KEY = /^field\.[a-z][A-Za-z0-9_]{0,39}$/;
+export type WidgetTexts = Partial<Record<WidgetTextKey | FieldTextKey, string>>;

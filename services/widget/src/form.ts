@@ -13,8 +13,10 @@ export function messageProblem(text: string, texts: Texts): string | undefined {
   return undefined;
 }
 
-/** The label a field shows: the account's, else the translated built-in one. */
+/** The label a field shows: the account's for this language, else the account's, else the translated built-in one. */
 export function fieldLabel(field: PreEngagementField, texts: Texts): string {
+  const translated = texts.fieldLabel(field.name);
+  if (translated) return translated;
   if (field.label) return field.label;
   if (field.name === 'name') return texts.t('nameLabel');
   if (field.name === 'email') return texts.t('emailLabel');
@@ -25,9 +27,10 @@ export function fieldLabel(field: PreEngagementField, texts: Texts): string {
 function say(problem: FieldProblem, field: PreEngagementField, texts: Texts): string {
   const label = fieldLabel(field, texts);
   if (problem.rule === 'required') {
-    if (field.name === 'name' && !field.label) return texts.t('nameRequired');
-    if (field.name === 'email' && !field.label) return texts.t('emailRequired');
-    if (field.name === 'question' && !field.label) return texts.t('questionRequired');
+    const ownLabel = field.label !== undefined || texts.fieldLabel(field.name) !== undefined;
+    if (field.name === 'name' && !ownLabel) return texts.t('nameRequired');
+    if (field.name === 'email' && !ownLabel) return texts.t('emailRequired');
+    if (field.name === 'question' && !ownLabel) return texts.t('questionRequired');
     return texts.t('required', { field: label });
   }
   if (problem.rule === 'too_long') return texts.t('tooLong', { field: label, max: problem.limit ?? field.maxLength });

@@ -245,6 +245,8 @@ export interface Texts {
   lang: string;
   dir: 'ltr' | 'rtl';
   t(key: WidgetTextKey, values?: Record<string, string | number>): string;
+  /** The account's label for a field in this language (`field.<name>`), if it gave one. */
+  fieldLabel(name: string): string | undefined;
 }
 
 const primary = (tag: string) => tag.toLowerCase().split('-')[0] ?? '';
@@ -278,5 +280,6 @@ export function createTexts(lang: string, accountTexts: Readonly<Record<string, 
     lang,
     dir: (RTL_LANGUAGES as readonly string[]).includes(base) ? 'rtl' : 'ltr',
     t: (key, values = {}) => (strings[key] ?? en[key]).replace(/\{(\w+)\}/g, (all, name: string) => (name in values ? String(values[name]) : all)),
+    fieldLabel: (name) => strings[`field.${name}`],
   };
 }

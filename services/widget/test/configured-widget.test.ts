@@ -27,7 +27,7 @@ const CONFIG = {
   ],
   texts: {
     es: { startChat: 'Hablar ahora', subtitle: 'Respondemos en minutos' },
-    ar: { title: 'مساعدة أكمي', subtitle: 'نرد خلال دقائق', intro: 'أخبرنا عنك وسنكون معك فوراً.', startChat: 'ابدأ المحادثة', nameLabel: 'الاسم', emailLabel: 'البريد الإلكتروني', questionLabel: 'كيف يمكننا المساعدة؟' },
+    ar: { title: 'مساعدة أكمي', subtitle: 'نرد خلال دقائق', intro: 'أخبرنا عنك وسنكون معك فوراً.', startChat: 'ابدأ المحادثة', nameLabel: 'الاسم', emailLabel: 'البريد الإلكتروني', questionLabel: 'كيف يمكننا المساعدة؟', selectPlaceholder: 'اختر…', 'field.topic': 'الموضوع' },
   },
 };
 
@@ -168,6 +168,8 @@ test('right to left: an Arabic browser gets the account’s own Arabic texts, la
   });
   expect(layout).toEqual({ dir: 'rtl', lang: 'ar', closeLeftOfTitle: true, labelAtRight: true, launcherAndPanelOnTheLeft: true });
   await widget(page).getByLabel('الاسم').waitFor();
+  // A custom field's label in the account's own Arabic, beside its English default.
+  await widget(page).getByLabel('الموضوع').waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'widget-brand-rtl.png') });
   await expectAccessible(page, 'rtl form');
 });

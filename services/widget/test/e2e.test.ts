@@ -3,32 +3,14 @@
  * page, served by the real Starship nginx on two origins, with the real widget bundle from /assets/,
  * talking through Starship to the real orchestrator, federated-auth, scoped-auth and Postgres.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '../../../libs/testkit/src';
-import { startSystem, type SystemUnderTest } from '../../orchestrator/test/support/system';
-import { writeDemoSite } from '../../starship/src/demo';
-import { prepareStarshipPrefix, renderStarshipConfig } from '../../starship/src/render';
-import { buildWidget } from '../build';
+import type { Page } from 'playwright-core';
+import type { SystemUnderTest } from '../../orchestrator/test/support/system';
 import { expectAccessible } from './support/axe';
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './support/browser-stack';
 import { storageKey } from '../src/constants';
 import type { StoredSession } from '../src/storage';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = join(REPO_ROOT, 'artifacts');
 const WELCOME = 'Welcome to Acme Outdoor! A member of our team will be with you shortly.';
 const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 
@@ -37,74 +19,29 @@ const GUEST_MESSAGE_LIMIT = 5;
 // Generous: on a shared, loaded machine one browser test can take a minute; the limit only guards against hangs.
 jest.setTimeout(150_000);
 
+let stack: BrowserStack;
 let system: SystemUnderTest;
-let nginx: NginxServer;
-let browser: Browser;
-let workDir: string;
 let account: { accountSid: string; deploymentKey: string };
 let starshipUrl: string;
 let allowedSite: string;
-let refusedSite: string;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  // Installs Debian chromium (and the rest) when missing; silent and quick when present.
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  workDir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
-  const assetsDir = join(workDir, 'assets');
-  const prefixDir = join(workDir, 'starship');
-
-  const [manifest, started, port, allowedPort, refusedPort] = await Promise.all([
-    buildWidget({ outDir: assetsDir }),
+  stack = await startBrowserStack({
     // A small message limit, so a guest can reach it by typing (production: 30 a minute).
-    startSystem({ guestMessageLimit: { messages: GUEST_MESSAGE_LIMIT, windowSeconds: 60 } }),
-    getFreePort(),
-    getFreePort(),
-    getFreePort(),
-  ]);
-  expect(manifest.file).toBe('webchat.js');
-  system = started;
-  starshipUrl = `http://localhost:${port}`;
-  allowedSite = `http://localhost:${allowedPort}`;
-  refusedSite = `http://localhost:${refusedPort}`;
-  system.setSecurityFlag(true);
-  account = await system.createAccount({ allowedOrigins: [allowedSite], fingerprintSensitivity: 'medium', welcomeMessage: WELCOME });
-
-  prepareStarshipPrefix(prefixDir);
-  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
-  const configText = renderStarshipConfig({
-    mode: 'local',
-    listenPort: port,
-    prefixDir,
-    assetsDir,
-    orchestratorUpstream: new URL(system.orchestratorUrl).host,
-    demoPorts: [allowedPort, refusedPort],
-    // nginx started as root hands its workers to `nobody`, who cannot read our 0700 temp folder.
-    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+    system: { guestMessageLimit: { messages: GUEST_MESSAGE_LIMIT, windowSeconds: 60 } },
+    account: (site) => ({ allowedOrigins: [site], fingerprintSensitivity: 'medium', welcomeMessage: WELCOME }),
   });
-  [nginx, browser] = await Promise.all([
-    startNginx({ prefixDir, configText, port }),
-    // launch() gives every run a fresh, temporary user-data dir, removed again on close.
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 }),
-  ]);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  expect(stack.manifest.file).toBe('webchat.js');
+  ({ system, account, starshipUrl, allowedSite } = stack);
+  system.setSecurityFlag(true);
 });
 
 afterAll(async () => {
-  await Promise.allSettled(contexts.map((context) => context.close()));
-  await browser?.close();
-  await nginx?.stop();
-  await system?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
-async function newPage(options: { userAgent?: string; init?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(options.userAgent ? { userAgent: options.userAgent } : {}) });
-  contexts.push(context);
-  const page = await context.newPage();
-  await options.init?.(page);
-  return page;
-}
+const newPage = (options: { userAgent?: string; init?: (page: Page) => Promise<unknown> } = {}): Promise<Page> =>
+  stack.newPage({ ...(options.userAgent ? { userAgent: options.userAgent } : {}), ...(options.init ? { init: options.init } : {}) });
 
 const widget = (page: Page) => page.locator('[data-webchat-widget]');
 const launcher = (page: Page) => widget(page).locator('.wc-launcher');

@@ -105,6 +105,13 @@ describe('the guest’s language', () => {
     expect(spanish.dir).toBe('ltr');
   });
 
+  test("a custom field's label can be given per language (field.<name>), falling back to the field's own label", () => {
+    const field: PreEngagementField = { name: 'topic', type: 'select', label: 'Topic', required: true, maxLength: 40, options: ['A'] };
+    const german = createTexts('de', { de: { 'field.topic': 'Thema' } });
+    expect(validatePreEngagement([field], { topic: '' }, german)).toEqual({ topic: 'Füllen Sie „Thema“ aus.' });
+    expect(validatePreEngagement([field], { topic: '' }, createTexts('fr', {}))).toEqual({ topic: 'Renseignez « Topic ».' });
+  });
+
   test('every built-in language has every text, and each placeholder its English text has', () => {
     for (const [lang, strings] of Object.entries(BUILT_IN)) {
       for (const [key, text] of Object.entries(BUILT_IN.en ?? {})) {
