@@ -143,15 +143,12 @@ const checkAborted = () => {
 };
 
 /** Lets the previous load drain, so nothing of it is counted in the next run. */
-async function settle(system: BenchSystem, log: (line: string) => void, short = false): Promise<void> {
-  // The short (CI) mode waits less: it measures that everything works, not figures, and runs 12+ settles.
-  const timeoutMs = short ? 5000 : 15_000;
-  const roles = [system.tokenRoles, system.echoRoles, ...Object.values(system.references).map((chain) => chain.roles)];
-  if (!(await waitUntilIdle(roles, { timeoutMs }))) log(`the system did not go idle within ${timeoutMs / 1000} s; measuring anyway`);
+async function settle(system: BenchSystem, log: (line: string) => void): Promise<void> {
+  if (!(await waitUntilIdle([system.tokenRoles, system.echoRoles, ...Object.values(system.references).map((chain) => chain.roles)]))) log('the system did not go idle within 15 s; measuring anyway');
 }
 
 async function measure(system: BenchSystem, scenario: Scenario, options: BenchOptions, round: number): Promise<RunMeasurement> {
-  await settle(system, options.log, options.durationSeconds < 3);
+  await settle(system, options.log);
   const statementsBefore = await statementCalls(system.databaseUrl);
   const countersBefore = await readOrchestratorCounters(system.orchestratorUrl);
   const cpuBefore = snapshotCpu(scenario.roles);
@@ -283,7 +280,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       // Open loop after the closed loop of the same round, rate by rate, scenarios interleaved.
       for (const rate of options.openLoopRates) {
         for (const scenario of scenarios) {
-          await settle(system, log, options.durationSeconds < 3);
+          await settle(system, log);
           const run = await Promise.race([runOpenLoop(scenario.load, rate, options.openLoopSeconds), system.died]);
           checkAborted();
           openRuns.get(`${scenario.id}@${rate}`)!.push({ ...run, round });
