@@ -3,7 +3,7 @@
 #
 #   deploy/k8s-secrets.sh NAMESPACE DATABASE_URL [LAUNCHDARKLY_SDK_KEY]
 #
-#   orchestrator-secrets               database-url, fingerprint-secret, service-auth-private-key
+#   orchestrator-secrets               database-url, fingerprint-secret, identity-secrets-key, service-auth-private-key
 #   federated-auth-secrets             service-auth-private-key
 #   scoped-auth-token-signing-keys     <kid>.pem  (ES256, P-256)
 #   scoped-auth-token-encryption-keys  <kid>.key  (32 random bytes, base64)
@@ -39,6 +39,8 @@ done
 new_p256_key "$work/$kid.pem"
 openssl rand -base64 32 >"$work/$kid.key"
 fingerprint_secret=$(openssl rand -base64 48 | tr -d '\n')
+# 32 random bytes, base64url without padding (43 characters), as IDENTITY_SECRETS_KEY requires.
+identity_secrets_key=$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')
 
 k() {
   # In dry-run mode each object is printed as its own YAML document.
@@ -50,6 +52,7 @@ k() {
 k create secret generic orchestrator-secrets \
   --from-literal=database-url="$database_url" \
   --from-literal=fingerprint-secret="$fingerprint_secret" \
+  --from-literal=identity-secrets-key="$identity_secrets_key" \
   --from-file=service-auth-private-key="$work/orchestrator.key.pem"
 k create secret generic federated-auth-secrets \
   --from-file=service-auth-private-key="$work/federated-auth.key.pem"

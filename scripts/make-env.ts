@@ -36,6 +36,7 @@ export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): E
   const entries: EnvEntry[] = [
     { name: 'POSTGRES_PASSWORD', value: randomBytes(24).toString('hex'), comment: 'Password of the compose Postgres (also in DATABASE_URL). Set when its volume is first created.' },
     { name: 'FINGERPRINT_SECRET', value: randomBytes(32).toString('base64url'), comment: "orchestrator: HMAC key of the guests' fingerprints." },
+    { name: 'IDENTITY_SECRETS_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator and its CLI: AES-256-GCM key the accounts' identity secrets are stored under." },
   ];
   for (const service of SERVICE_TOKEN_CALLERS) {
     const { privateKeyPem, publicKeyPem } = generateServiceKeyPair();

@@ -106,7 +106,7 @@ function serviceEnv(config: RunnerConfig, name: string, port: number, databaseUr
   const common = { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port) };
   if (name === 'scoped-auth') return common;
   if (name === 'federated-auth') return { ...common, SCOPED_AUTH_URL: urls.scoped };
-  return { ...common, DATABASE_URL: databaseUrl, FEDERATED_AUTH_URL: urls.federated, SCOPED_AUTH_URL: urls.scoped, TRUST_PROXY_HOPS: '1' };
+  return { ...common, DATABASE_URL: databaseUrl, FEDERATED_AUTH_URL: urls.federated, SCOPED_AUTH_URL: urls.scoped, TRUSTED_PROXIES: 'loopback' };
 }
 
 async function step<T>(what: string, work: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ export interface DevKeys {
   encryptionKeysDir: string;
   serviceKeysDir: string;
   fingerprintSecret: string;
+  identitySecretsKey: string;
 }
 
 export function ensureDevKeys(devDir = defaultDevSecretsDir()): DevKeys {
@@ -22,7 +23,8 @@ export function ensureDevKeys(devDir = defaultDevSecretsDir()): DevKeys {
   const serviceKeysDir = join(devDir, 'service-keys');
   ensureDevServiceKeys(serviceKeysDir);
   const fingerprintSecret = ensureDevSecret(devDir, 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url')).trim();
-  return { signingKeysDir: join(scoped, 'signing'), encryptionKeysDir: join(scoped, 'encryption'), serviceKeysDir, fingerprintSecret };
+  const identitySecretsKey = ensureDevSecret(devDir, 'orchestrator/identity-secrets-key', () => randomBytes(32).toString('base64url')).trim();
+  return { signingKeysDir: join(scoped, 'signing'), encryptionKeysDir: join(scoped, 'encryption'), serviceKeysDir, fingerprintSecret, identitySecretsKey };
 }
 
 export interface ProductionUrls {
@@ -56,11 +58,12 @@ export function productionEnv(service: string, port: number, keys: DevKeys, urls
         SERVICE_AUTH_PRIVATE_KEY: `@${privateKeyFile(keys.serviceKeysDir, 'orchestrator')}`,
         DATABASE_URL: urls.databaseUrl,
         FINGERPRINT_SECRET: keys.fingerprintSecret,
+        IDENTITY_SECRETS_KEY: keys.identitySecretsKey,
         FEDERATED_AUTH_URL: urls.federatedAuthUrl,
         SCOPED_AUTH_URL: urls.scopedAuthUrl,
         LAUNCHDARKLY_FLAGS_FILE: urls.flagsFile,
-        // Starship is the one proxy in front: the fingerprint's client IP is the connection's.
-        TRUST_PROXY_HOPS: '1',
+        // Starship (on loopback here) is the one proxy whose X-Forwarded-For is believed.
+        TRUSTED_PROXIES: 'loopback',
       };
     default:
       throw new Error(`no production environment for ${service}`);

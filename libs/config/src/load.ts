@@ -12,7 +12,30 @@ export interface LoadOptions {
   secrets?: readonly string[];
 }
 
-export const isProductionEnv = (env: NodeJS.ProcessEnv) => env.NODE_ENV === 'production';
+/**
+ * The only modes. Anything else (`prod`, `Production`, `staging`) would silently run as development,
+ * with generated keys, so it stops the service instead. Unset means development.
+ */
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+function checkNodeEnv(env: NodeJS.ProcessEnv, problems: string[]): void {
+  const value = env.NODE_ENV;
+  if (value === undefined || value === '') return;
+  if (!(NODE_ENVS as readonly string[]).includes(value)) {
+    problems.push(`NODE_ENV: must be one of ${NODE_ENVS.join(', ')} (got ${JSON.stringify(value.slice(0, 40))}); anything else would run without production's checks`);
+  }
+}
+
+/**
+ * Whether the production rules apply. Every service asks this first (before generating any development
+ * secret), so an unknown NODE_ENV stops it here, naming the variable, instead of running as development.
+ */
+export const isProductionEnv = (env: NodeJS.ProcessEnv): boolean => {
+  const problems: string[] = [];
+  checkNodeEnv(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return env.NODE_ENV === 'production';
+};
 
 /**
  * Validates the whole environment at once and fails listing every bad variable, not just the first,
@@ -20,6 +43,7 @@ export const isProductionEnv = (env: NodeJS.ProcessEnv) => env.NODE_ENV === 'pro
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv, options: LoadOptions = {}): z.output<S> {
   const problems: string[] = [];
+  checkNodeEnv(env, problems);
   if (isProductionEnv(env)) {
     for (const name of options.secrets ?? []) {
       if (!env[name]) problems.push(`${name}: required in production (a secret; no default is generated)`);

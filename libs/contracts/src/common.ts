@@ -9,7 +9,23 @@ export const AddressSid = sid('IG').describe('Address SID');
 export const ConversationSid = sid('CH').describe('Conversation SID');
 export const MessageSid = sid('IM').describe('Message SID');
 
-export const Identity = z.uuid().describe('The guest identity (a random UUID)');
+export const Identity = z.uuid().describe('The guest identity (a random UUID, or one derived from the account and a customer-signed `sub`)');
+
+/** The id of the deployment key a token was minted with: every use checks that key is still active. */
+export const DeploymentKeyId = z.uuid().describe('Id of the deployment key that minted the token');
+
+/**
+ * What a customer's server vouched for about a signed-in guest (a verified identity token): trusted
+ * fields of the conversation, and what the widget shows instead of the pre-engagement form.
+ */
+export const VerifiedGuest = z.strictObject({
+  name: z.string().trim().min(1).max(256).optional(),
+  email: z.email().max(320).optional(),
+});
+export type VerifiedGuest = z.infer<typeof VerifiedGuest>;
+
+/** A guest token as a request field (compact JWE); the contract caps it at 16 KiB. */
+export const GuestTokenString = z.string().min(1).max(16 * 1024);
 
 /** Deployment keys are opaque, URL-safe and at least 128 bits; anything else cannot be one of ours. */
 export const DeploymentKey = z

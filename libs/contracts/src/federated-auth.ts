@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountSid, AddressSid, EpochSeconds, Fingerprint, Identity, TokenResponse, Ttl } from './common';
+import { AccountSid, AddressSid, DeploymentKeyId, EpochSeconds, Fingerprint, Identity, TokenResponse, Ttl, VerifiedGuest } from './common';
 
 export const federatedTokensPath = (accountSid: string) => `/v1/Accounts/${accountSid}/Tokens`;
 export const FEDERATED_TOKENS_ROUTE = '/v1/Accounts/:accountSid/Tokens';
@@ -12,6 +12,8 @@ export const CreateFederatedTokenRequest = z.strictObject({
   ttl: Ttl.optional(),
   identity: Identity.optional(),
   sessionStartedAt: EpochSeconds.optional(),
+  deploymentKeyId: DeploymentKeyId.optional(),
+  verifiedGuest: VerifiedGuest.optional(),
 });
 export type CreateFederatedTokenRequest = z.input<typeof CreateFederatedTokenRequest>;
 

@@ -3,11 +3,13 @@ import {
   ConversationSid,
   CustomerFriendlyName,
   DeploymentKey,
+  GuestTokenString,
   Identity,
   IsoDateTime,
   MessageSid,
   PreEngagementData,
   TokenResponse,
+  VerifiedGuest,
 } from './common';
 
 export const WEBCHAT_TOKEN_PATH = '/v2/Webchat/Token';
@@ -27,17 +29,27 @@ export const FINGERPRINT_HEADERS = {
  */
 export const WebchatTokenRequest = z.strictObject({
   deploymentKey: DeploymentKey,
-  identity: Identity.optional(),
+  previousToken: GuestTokenString.optional().describe(
+    "A returning guest's earlier token (expired is fine within the grace period): the new token keeps its identity",
+  ),
+  identityToken: z
+    .string()
+    .min(1)
+    .max(8 * 1024)
+    .optional()
+    .describe("A JWT the customer's server signed (HS256) with the account's identity secret: { sub, aud: AccountSid, exp, name?, email? }"),
   customerFriendlyName: CustomerFriendlyName.optional(),
   preEngagementData: PreEngagementData.optional(),
 });
 export type WebchatTokenRequest = z.input<typeof WebchatTokenRequest>;
-export const WebchatTokenResponse = TokenResponse;
+export const WebchatTokenResponse = TokenResponse.extend({
+  verifiedGuest: VerifiedGuest.optional().describe('Name and email from a verified identity token'),
+});
 export type WebchatTokenResponse = z.infer<typeof WebchatTokenResponse>;
 
 export const RefreshTokenRequest = z.strictObject({
   deploymentKey: DeploymentKey,
-  token: z.string().min(1).max(16 * 1024),
+  token: GuestTokenString,
 });
 export type RefreshTokenRequest = z.input<typeof RefreshTokenRequest>;
 export const RefreshTokenResponse = TokenResponse;
@@ -51,6 +63,7 @@ export type CreateWebChannelRequest = z.input<typeof CreateWebChannelRequest>;
 export const WebChannel = z.strictObject({
   conversationSid: ConversationSid,
   identity: Identity,
+  verifiedGuest: VerifiedGuest.optional().describe("Name and email the customer's server vouched for"),
   welcomeMessage: z.string(),
   createdAt: IsoDateTime,
 });

@@ -54,6 +54,7 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
   },
   'webchat-admin': {
     WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
+    IDENTITY_SECRETS_KEY: 'only `identity-secret` commands need it; migrations and seed-demo run without it',
   },
 };
 

@@ -163,6 +163,7 @@ describe('the prod pods with those Secrets mounted and injected', () => {
     const config = loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator'));
     expect(config).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: DATABASE_URL, LAUNCHDARKLY_SDK_KEY: 'sdk-test-key', HOST: '0.0.0.0' });
     expect(config.FINGERPRINT_SECRET.length).toBeGreaterThanOrEqual(32);
+    expect(config.IDENTITY_SECRETS_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   test('the migrations Job reads the same database URL', () => {

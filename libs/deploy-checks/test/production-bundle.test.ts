@@ -118,6 +118,7 @@ describe('the production bundles (node dist/start.js, no node_modules)', () => {
     ['scoped-auth', 'TOKEN_SIGNING_KEYS'],
     ['federated-auth', 'SERVICE_AUTH_PRIVATE_KEY'],
     ['orchestrator', 'FINGERPRINT_SECRET'],
+    ['orchestrator', 'IDENTITY_SECRETS_KEY'],
   ])('when %s starts in production without %s, then it exits non-zero naming the variable', async (service, missing) => {
     const complete: Record<string, Record<string, string>> = {
       'scoped-auth': scopedAuthEnv(),
@@ -125,6 +126,7 @@ describe('the production bundles (node dist/start.js, no node_modules)', () => {
       orchestrator: {
         DATABASE_URL: databaseUrl(adminUrl, databaseName),
         FINGERPRINT_SECRET: 'f'.repeat(43),
+        IDENTITY_SECRETS_KEY: 'i'.repeat(43),
         SERVICE_AUTH_PRIVATE_KEY: keys.orchestrator.privateKeyPem,
         SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
       },
@@ -166,6 +168,7 @@ describe('the orchestrator image: migrations, seed and the token path through th
       FEDERATED_AUTH_URL: federated.url,
       SCOPED_AUTH_URL: scoped.url,
       FINGERPRINT_SECRET: 'f'.repeat(43),
+      IDENTITY_SECRETS_KEY: 'i'.repeat(43),
       SERVICE_AUTH_PRIVATE_KEY: keys.orchestrator.privateKeyPem,
       SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
     });

@@ -29,8 +29,11 @@ export interface ServiceAppOptions<G = never> {
   /** Authenticates the guest on guest routes. */
   guest?: (req: Request, res: Response) => Promise<G>;
   metrics?: Metrics;
-  /** Express `trust proxy`: the number of proxy hops in front (Starship is one). */
-  trustProxy?: number | false;
+  /**
+   * Express `trust proxy`: the addresses (or CIDR ranges, or `loopback`) of the proxies whose
+   * X-Forwarded-For is believed. A hop count would believe whoever connects, Starship or not.
+   */
+  trustProxy?: readonly string[] | false;
   /** Middleware that must run before body parsing (e.g. CORS on public routes). */
   before?: RequestHandler[];
 }
@@ -91,7 +94,11 @@ export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mount
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', options.trustProxy ?? false);
+  app.set('trust proxy', options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : false);
+  // One spelling per route: `/v2/WebChannels/` or `/v2/webchannels` must not reach a route that the edge
+  // limits under its canonical path (issue 12: a trailing slash stepped around the per-address budget).
+  app.set('strict routing', true);
+  app.set('case sensitive routing', true);
   app.use(requestId());
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -1,3 +1,15 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A guest identity is a credential's subject: whoever reads it in a log must not be able to present it
+ * anywhere. Lines still need to be correlated, so identities are logged as a short hash: 48 bits of a
+ * domain-separated SHA-256. Identities are random UUIDs or derived from an account and a customer's
+ * user id, so the hash cannot be reversed by trying values.
+ */
+const IDENTITY_KEY = /^(identity|guestIdentity|sub)$/i;
+export const identityRef = (identity: string): string =>
+  `id_${createHash('sha256').update('webchat-log-identity\0').update(identity, 'utf8').digest('hex').slice(0, 12)}`;
+
 /**
  * Secrets must never reach a log line, whatever a caller passes in. Two nets: keys whose name says
  * "secret", and string values that look like tokens, keys or deployment keys wherever they appear.
@@ -32,6 +44,10 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
+    if (IDENTITY_KEY.test(key) && typeof inner === 'string') {
+      out[key] = identityRef(inner);
+      continue;
+    }
     out[key] = SECRET_KEY.test(key) && (typeof inner === 'string' || (typeof inner === 'object' && inner !== null)) ? REDACTED : redact(inner, depth + 1);
   }
   return out;

@@ -37,6 +37,8 @@ const SUITES: Array<[string, string]> = [
   ['bad-input', 'Bad input table through Starship'],
   ['cors', 'CORS on every route'],
   ['tokens', 'Token attacks'],
+  ['identity-proof', 'Identity proof (bare identity, previous token, identity token)'],
+  ['path-variants', 'Path variants of every limited route'],
   ['internal', 'Internal endpoints'],
   ['enumeration', 'Deployment key enumeration'],
   ['rate-limit', 'Rate limits'],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,13 +82,14 @@ describe(`soak (${MODE} mode): the real services as separate processes behind St
       SCOPED_AUTH_URL: `http://127.0.0.1:${scopedPort}`,
       SERVICE_AUTH_PRIVATE_KEY: privateKey('orchestrator'),
       FINGERPRINT_SECRET: fingerprintSecret,
+      IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
     }, dir, nodeArgs);
     const started = await Promise.allSettled([scoped, federated, orchestrator]);
     services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     // Every request comes from this one address: the per-IP limit is the rate-limit suite's business.
-    edge = await startEdge({ orchestratorUpstream: `127.0.0.1:${orchestratorPort}`, tokenRate: '100000r/s', tokenBurst: 100_000 });
+    edge = await startEdge({ orchestratorUpstream: `127.0.0.1:${orchestratorPort}`, tokenRate: '100000r/s', tokenBurst: 100_000, tokenUseRate: '100000r/s', tokenUseBurst: 100_000 });
     const watched = [...services.map((s) => ({ name: s.name, pid: s.pid, logFile: s.logFile, collect: () => s.collect() })), ...nginxPids(edge).map((pid, i) => ({ name: i === 0 ? 'starship (nginx master)' : `starship (nginx worker ${i})`, pid }))];
     sampler = new ProcessSampler(watched, soak.sampleEveryMs);
   }, 120_000);

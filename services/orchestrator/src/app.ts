@@ -8,6 +8,8 @@ import type { FingerprintGenerator } from './domain/fingerprint';
 import type { Guest, WebChannelDeps } from './domain/web-channels';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
+import type { TokenFailureStore } from './data-access/token-failures';
+import type { IdentitySecretLookup } from './data-access/identity-secret-cache';
 import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
@@ -19,7 +21,14 @@ import type { OriginRefusals } from './domain/origin-refusals';
 export interface OrchestratorDeps {
   config: Pick<
     OrchestratorConfig,
-    'BODY_LIMIT_BYTES' | 'CORS_MAX_AGE_SECONDS' | 'SESSION_MAX_AGE_SECONDS' | 'TRUST_PROXY_HOPS' | 'GUEST_MESSAGE_LIMIT' | 'GUEST_MESSAGE_WINDOW_SECONDS'
+    | 'BODY_LIMIT_BYTES'
+    | 'CORS_MAX_AGE_SECONDS'
+    | 'SESSION_MAX_AGE_SECONDS'
+    | 'TRUSTED_PROXIES'
+    | 'GUEST_MESSAGE_LIMIT'
+    | 'GUEST_MESSAGE_WINDOW_SECONDS'
+    | 'PREVIOUS_TOKEN_GRACE_SECONDS'
+    | 'TOKEN_FAILURE_LIMIT'
   > & { contractViolations?: ContractViolations };
   logger: Logger;
   accounts: AccountLookup;
@@ -27,6 +36,10 @@ export interface OrchestratorDeps {
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Fingerprint mismatches per token, shared by every replica. */
+  tokenFailures: TokenFailureStore;
+  /** The opened identity secrets of an account (cached). */
+  identitySecrets: IdentitySecretLookup;
   /** Counts the origins the allowed-origin check refused, per account (for `webchat-admin origins refused`). */
   refusals?: OriginRefusals;
   readiness?: Record<string, ReadinessCheck>;
@@ -47,7 +60,10 @@ export const publicOpenApi = () =>
   );
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
+  // Every use of a guest token meets the same checks: the shared mismatch count and its limit.
+  const tokenChecks = { tokenFailures: deps.tokenFailures, tokenFailureLimit: deps.config.TOKEN_FAILURE_LIMIT };
   const webChannels: WebChannelDeps = {
+    ...tokenChecks,
     accounts: deps.accounts,
     tokens: deps.tokens,
     fingerprints: deps.fingerprints,
@@ -61,7 +77,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       logger: deps.logger,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
-      trustProxy: deps.config.TRUST_PROXY_HOPS,
+      trustProxy: deps.config.TRUSTED_PROXIES,
       readiness: deps.readiness ?? {},
       api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes },
       guest: guestStep(webChannels),
@@ -73,6 +89,9 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       mountWebchatConfigurationRoute(routes, { accounts: deps.accounts, ...(deps.refusals ? { refusals: deps.refusals } : {}) });
       mountPublicOpenApiRoute(routes, publicOpenApi());
       mountWebchatTokenRoutes(routes, {
+        ...tokenChecks,
+        previousTokenGraceSeconds: deps.config.PREVIOUS_TOKEN_GRACE_SECONDS,
+        identitySecrets: deps.identitySecrets,
         ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,
         tokens: deps.tokens,

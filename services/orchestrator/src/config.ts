@@ -1,6 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { EXPIRED_GRACE_MAX_SECONDS } from '@webchat/contracts';
 import { ConfigError, contractViolationsFor, defaultDevSecretsDir, ensureDevSecret, envBoolean, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
 import { readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
 
@@ -30,7 +31,20 @@ export const orchestratorEnv = z.object({
   SESSION_MAX_AGE_SECONDS: envInt(86_400, { min: 60 }).describe('Absolute cap on refreshing a session, from its first token'),
   ACCOUNT_CACHE_ENABLED: envBoolean(true).describe('Cache account configuration across requests (kept exact by LISTEN/NOTIFY)'),
   ACCOUNT_CACHE_MAX_ENTRIES: envInt(10_000, { min: 1 }).describe('Cached deployment keys and accounts (LRU)'),
-  TRUST_PROXY_HOPS: envInt(1, { min: 0, max: 5 }).describe('Proxies in front (Starship is one): where the client IP is read from'),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('loopback')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/, 'must be an address, a CIDR range, loopback, linklocal or uniquelocal')).min(1))
+    .describe("Comma-separated addresses or CIDR ranges of Starship (the only proxy whose X-Forwarded-For is believed); loopback, linklocal and uniquelocal name those ranges. Anyone else's forwarded headers are ignored"),
+  PREVIOUS_TOKEN_GRACE_SECONDS: envInt(30 * 86_400, { min: 0, max: EXPIRED_GRACE_MAX_SECONDS }).describe(
+    "How long after its expiry a guest's previous token still proves its identity (0: never)",
+  ),
+  TOKEN_FAILURE_LIMIT: envInt(5, { min: 1, max: 100 }).describe('Fingerprint mismatches after which a token is dead for every later use, on every replica'),
+  IDENTITY_SECRETS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url (43 characters)')
+    .describe("AES-256-GCM key the accounts' identity secrets are stored under. Secret; generated in development. The CLI needs the same value"),
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }).describe("Largest request body; Starship's client_max_body_size matches it"),
   GUEST_MESSAGE_LIMIT: envInt(30, { min: 1, max: 10_000 }).describe('Guest messages one conversation accepts per window; beyond it 429 rate_limited with Retry-After'),
   GUEST_MESSAGE_WINDOW_SECONDS: envInt(60, { min: 1, max: 86_400 }).describe('The fixed window GUEST_MESSAGE_LIMIT counts in'),
@@ -45,12 +59,17 @@ export interface OrchestratorConfig extends z.output<typeof orchestratorEnv> {
   contractViolations: 'fail' | 'report';
 }
 
-export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
+export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'IDENTITY_SECRETS_KEY', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
+
+/** The CLI (which writes identity secrets) and the orchestrator (which reads them) share this dev key. */
+export const devIdentitySecretsKey = (devDir: string) =>
+  ensureDevSecret(devDir, 'orchestrator/identity-secrets-key', () => randomBytes(32).toString('base64url'));
 
 /** Development only: secrets generated once into the git-ignored dev-secrets folder. */
 function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.ProcessEnv {
   const filled = withDevServiceKeys(env, SERVICE_NAME, { privateKey: true }, path.join(devDir, 'service-keys'));
   filled.FINGERPRINT_SECRET ||= ensureDevSecret(devDir, 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url'));
+  filled.IDENTITY_SECRETS_KEY ||= devIdentitySecretsKey(devDir);
   return filled;
 }
 

@@ -6,6 +6,9 @@ import { createApp } from './app';
 import { createDatabase } from './data-access/pool';
 import { createAccountRepository } from './data-access/account-repository';
 import { createConversationRepository } from './data-access/conversation-repository';
+import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
+import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
+import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
 import { createRefusedOriginRepository } from './data-access/refused-origins';
 import { createOriginRefusals } from './domain/origin-refusals';
 import { PgAccountChangeFeed } from './data-access/account-changes';
@@ -33,10 +36,14 @@ async function main(): Promise<void> {
   });
   const repository = createAccountRepository(db);
   let feed: PgAccountChangeFeed | undefined;
+  let failureFeed: PgAccountChangeFeed | undefined;
   let accounts: AccountLookup = repository;
+  let tokenFailures: TokenFailureStore = createTokenFailureStore(db);
   if (config.ACCOUNT_CACHE_ENABLED) {
     feed = new PgAccountChangeFeed(config.DATABASE_URL, logger);
-    await feed.start();
+    failureFeed = new PgAccountChangeFeed(config.DATABASE_URL, logger, { channel: TOKEN_FAILURES_CHANNEL });
+    await Promise.all([feed.start(), failureFeed.start()]);
+    tokenFailures = watchedTokenFailures(createTokenFailureStore(db), failureFeed);
     accounts = new CachedAccountLookup(repository, feed, {
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
@@ -69,6 +76,8 @@ async function main(): Promise<void> {
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations: createConversationRepository(db),
+    tokenFailures,
+    identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
     readiness: {
       store: async () => {
         await db.ping();
@@ -83,6 +92,7 @@ async function main(): Promise<void> {
     await refusals.close();
     await flags.close();
     await feed?.close();
+    await failureFeed?.close();
     await db.close();
   });
 }

@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { getFreePort, waitForHttp } from '@webchat/testkit';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
 import { startOwnCluster } from './support/own-cluster';
 import { runCli } from '../src/cli/webchat-admin';
 import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
 import { call } from './support/http';
+import { startOrchestratorProcess } from './support/orchestrator-process';
 
 const mintAt = (baseUrl: string, deploymentKey: string) => call(`${baseUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
 
@@ -55,46 +54,6 @@ describe('account configuration cache', () => {
     expect(status).toBe(200);
   });
 });
-
-/** A real orchestrator process (tsx src/start.ts) wired to the test system's token services and database. */
-async function startOrchestratorProcess(system: SystemUnderTest, dbUrl: string, keysDir: string): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const port = await getFreePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/start.ts')], {
-    cwd: path.join(__dirname, '..'),
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: dbUrl,
-      FEDERATED_AUTH_URL: system.federatedAuthUrl,
-      SCOPED_AUTH_URL: system.scopedAuth.url,
-      SERVICE_AUTH_PRIVATE_KEY: `@${path.join(keysDir, 'orchestrator.key.pem')}`,
-      SERVICE_AUTH_PUBLIC_KEYS_DIR: keysDir,
-      FINGERPRINT_SECRET: 'x'.repeat(40),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttp(`${url}/readyz`, { timeoutMs: 30_000, abortIf: () => (child.exitCode !== null ? new Error(`exited with ${child.exitCode}`) : undefined) });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`orchestrator process did not get ready: ${String(err)}\n${stderr}`);
-  }
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 describe('with two orchestrator processes', () => {
   test('a key revoked with the CLI is refused by both within 1 s; after a Postgres restart no stale entry is served', async () => {

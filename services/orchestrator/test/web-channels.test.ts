@@ -280,9 +280,12 @@ describe('WebChannels, reading and posting', () => {
   test("when the same identity's token comes from another account, then 404 (a conversation belongs to account and identity)", async () => {
     const owner = await guestWithConversation();
     const elsewhere = await system.createAccount();
-    const response = await call(`${system.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, {
-      json: { deploymentKey: elsewhere.deploymentKey, identity: owner.identity },
-      headers: browserHeaders(),
+    // The public API never mints a chosen identity; an insider's mint at scoped-auth stands in for the coincidence.
+    const response = await system.scopedAuth.generate({
+      accountSid: elsewhere.accountSid,
+      grants: { webchat: { role: 'guest', accountSid: elsewhere.accountSid } },
+      identity: owner.identity,
+      deploymentKeyId: elsewhere.keyId,
     });
     expect(response.body.identity).toBe(owner.identity);
     expectProblem(await getChannel(response.body.token, owner.conversationSid), 404, 'conversation_not_found');

@@ -166,10 +166,20 @@ describe('POST /v2/Webchat/Token, deployment keys and the store', () => {
     expect(reply.body.token).toEqual(expect.any(String));
   });
 
-  test('a returning visitor keeps the identity it asks for', async () => {
+  test('when a visitor asks for an identity without proof, then 400 identity_proof_required and nothing is minted', async () => {
     const { deploymentKey } = await system.createAccount();
     const first = await mint(deploymentKey);
+    const calls = await system.federatedTokenCalls();
     const again = await mint(deploymentKey, browserHeaders(), { identity: first.body.identity });
+    expect({ status: again.status, code: again.body.code }).toEqual({ status: 400, code: 'identity_proof_required' });
+    expect(await system.federatedTokenCalls()).toBe(calls);
+  });
+
+  test('when a returning visitor sends its previous token, then it keeps its identity', async () => {
+    const { deploymentKey } = await system.createAccount();
+    const first = await mint(deploymentKey);
+    const again = await mint(deploymentKey, browserHeaders(), { previousToken: first.body.token });
+    expect(again.status).toBe(200);
     expect(again.body.identity).toBe(first.body.identity);
   });
 });

@@ -48,11 +48,17 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
     }
   });
 
-  test('when the inner payload is tampered with (plain JWS), then token_invalid', async () => {
+  test('when a token is a bare JWS, even one the service signed itself, then token_invalid: only the JWE form is a guest token', async () => {
     const minted = await sas.generate({ accountSid: ACCOUNT_SID, grants, encrypt: false });
+    await expectRefused(minted.body.token, 'token_invalid', /unencrypted JWS/);
     const [header, , signature] = (minted.body.token as string).split('.');
     const forgedPayload = b64json({ ...payloadOf(minted.body.token), account_sid: `AC${'f'.repeat(32)}` });
-    await expectRefused(`${header}.${forgedPayload}.${signature}`, 'token_invalid', /invalid signature/);
+    await expectRefused(`${header}.${forgedPayload}.${signature}`, 'token_invalid', /unencrypted JWS/);
+  });
+
+  test('when the session start is after the token was issued (a forged future session), then token_invalid', async () => {
+    const forged = sign(claims({ sst: nowSeconds() + 3600 }), sig.privateKey, { kid: 'sig-1' });
+    await expectRefused(await encrypt(forged, enc), 'token_invalid', /session start is after issue time/);
   });
 
   test('when the inner payload is tampered with inside a validly encrypted JWE, then token_invalid', async () => {
@@ -65,7 +71,7 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
 
   test('when the inner token uses alg none, then token_invalid (plain and encrypted)', async () => {
     const unsigned = `${b64json({ alg: 'none', typ: 'wct+jwt', kid: 'sig-1' })}.${b64json(claims())}.`;
-    await expectRefused(unsigned, 'token_invalid', /alg none/);
+    await expectRefused(unsigned, 'token_invalid', /unencrypted JWS/);
     await expectRefused(await encrypt(unsigned, enc), 'token_invalid', /alg none/);
   });
 
@@ -80,13 +86,12 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
   test('when the signing kid is unknown, then token_invalid', async () => {
     const stranger = signingKey('sig-9');
     await expectRefused(await encrypt(sign(claims(), stranger.privateKey, { kid: 'sig-9' }), enc), 'token_invalid', /JWS kid is not a configured key/);
-    await expectRefused(sign(claims(), sig.privateKey, {}), 'token_invalid', /JWS header has no kid/);
+    await expectRefused(await encrypt(sign(claims(), sig.privateKey, {}), enc), 'token_invalid', /JWS header has no kid/);
   });
 
   test('when the token is signed by a key that is not configured (under a known kid), then token_invalid', async () => {
     const impostor = signingKey('sig-1');
     await expectRefused(await encrypt(sign(claims(), impostor.privateKey, { kid: 'sig-1' }), enc), 'token_invalid', /invalid signature/);
-    await expectRefused(sign(claims(), impostor.privateKey, { kid: 'sig-1' }), 'token_invalid', /invalid signature/);
   });
 
   test('when the encryption kid is unknown or the key is not ours, then token_invalid', async () => {
@@ -185,7 +190,6 @@ describe('scoped-auth validate refuses forged and broken tokens', () => {
     ['b64', { b64: false, crit: ['b64'] }],
   ])('when the JWS header has %s, then token_invalid even though the signature is good', async (name, fields) => {
     const inner = sign(claims(), sig.privateKey, { kid: 'sig-1', ...fields });
-    await expectRefused(inner, 'token_invalid', new RegExp(`JWS header has unsupported field\\(s\\): ${name}`));
     await expectRefused(await encrypt(inner, enc), 'token_invalid', new RegExp(`JWS header has unsupported field\\(s\\): ${name}`));
   });
 

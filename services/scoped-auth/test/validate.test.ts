@@ -13,10 +13,13 @@ describe('scoped-auth validate', () => {
   });
   afterAll(() => sas.close());
 
-  describe.each([
-    ['encrypted', true],
-    ['plain JWS', false],
-  ])('a %s token', (_kind, encrypt) => {
+  test('when the token is a plain JWS (even one this service signed), then 401 token_invalid: only the JWE form is accepted', async () => {
+    const minted = await sas.generate({ accountSid: ACCOUNT_SID, grants, encrypt: false });
+    const res = await sas.validate(minted.body.token);
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'token_invalid' });
+  });
+
+  describe.each([['encrypted', true]])('a %s token', (_kind, encrypt) => {
     test('when it is unbound and sent without a fingerprint, then 200 with its claims', async () => {
       const sessionStartedAt = nowSeconds() - 30;
       const minted = await sas.generate({ accountSid: ACCOUNT_SID, grants, encrypt, sessionStartedAt });
@@ -82,5 +85,40 @@ describe('scoped-auth validate', () => {
       const res = await sas.validate(token);
       expect({ token, status: res.status, code: res.body.code }).toEqual({ token, status: 401, code: 'token_invalid' });
     }
+  });
+
+  describe('a previous token (expiredGraceSeconds: everything checked but exp, which may be that far in the past)', () => {
+    const DAY = 86_400;
+    let past: ScopedAuthUnderTest;
+    beforeAll(async () => {
+      // Mints as if two days ago: its tokens (1 h) expired about 47 hours ago.
+      past = await startScopedAuth({ services, material: sas.material, now: () => nowSeconds() - 2 * DAY });
+    });
+    afterAll(() => past.close());
+
+    test('when it expired within the grace, then 200 with its identity', async () => {
+      const minted = await past.generate({ accountSid: ACCOUNT_SID, grants, ttl: 3600 });
+      const res = await sas.validate(minted.body.token, undefined, { expiredGraceSeconds: 30 * DAY });
+      expect(res.status).toBe(200);
+      expect(res.body.identity).toBe(minted.body.identity);
+    });
+
+    test('when it expired longer ago than the grace, then 401 token_expired', async () => {
+      const minted = await past.generate({ accountSid: ACCOUNT_SID, grants, ttl: 3600 });
+      const res = await sas.validate(minted.body.token, undefined, { expiredGraceSeconds: DAY });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'token_expired' });
+    });
+
+    test('when no grace is asked for, then an expired token is token_expired as always', async () => {
+      const minted = await past.generate({ accountSid: ACCOUNT_SID, grants, ttl: 3600 });
+      const res = await sas.validate(minted.body.token);
+      expect(res.body.code).toBe('token_expired');
+    });
+
+    test('when it is bound and presented by another client within the grace, then 401 fingerprint_mismatch', async () => {
+      const minted = await past.generate({ accountSid: ACCOUNT_SID, grants, ttl: 3600, fingerprint: FINGERPRINT });
+      const res = await sas.validate(minted.body.token, 'another-browser', { expiredGraceSeconds: 30 * DAY });
+      expect(res.body.code).toBe('fingerprint_mismatch');
+    });
   });
 });

@@ -23,6 +23,9 @@ export interface StarshipRenderOptions {
   /** Per-IP rate on the token routes, nginx syntax (`10r/s`, `30r/m`). */
   tokenRate?: string;
   tokenBurst?: number;
+  /** Per-token rate on every WebChannels route (keyed by the Authorization header), nginx syntax. */
+  tokenUseRate?: string;
+  tokenUseBurst?: number;
   /** Matches the orchestrator's BODY_LIMIT_BYTES (32 KiB). */
   clientMaxBodySize?: string;
   proxyConnectTimeout?: string;
@@ -48,6 +51,9 @@ export interface StarshipRenderOptions {
 export const DEFAULTS = {
   tokenRate: '10r/s',
   tokenBurst: 20,
+  // A guest reads and writes a few times a minute; a script guessing a fingerprint needs hundreds a second.
+  tokenUseRate: '5r/s',
+  tokenUseBurst: 30,
   clientMaxBodySize: '32k',
   proxyConnectTimeout: '2s',
   proxySendTimeout: '10s',
@@ -61,7 +67,11 @@ const PROBLEM_DETAILS: Partial<Record<ErrorCode, string>> = {
   method_not_allowed: 'This method is not allowed here',
   uri_too_long: 'The request URI is longer than the edge accepts',
   request_headers_too_large: 'A request header (or all of them together) is larger than the edge accepts',
-  rate_limited: 'Too many token requests from this address; retry after the number of seconds in Retry-After',
+  rate_limited: 'Too many requests from this address or with this token; retry after the number of seconds in Retry-After',
+  request_timeout: 'The request was not received in time',
+  length_required: 'This request needs a Content-Length',
+  not_implemented: 'The edge does not implement this request (for example an unknown Transfer-Encoding)',
+  http_version_not_supported: 'Use HTTP/1.0 or HTTP/1.1',
   internal_error: 'The edge could not handle the request',
   upstream_error: 'The webchat service could not be reached',
   upstream_unavailable: 'The webchat service is unavailable; try again shortly',
@@ -138,6 +148,9 @@ export function renderStarshipConfig(options: StarshipRenderOptions, template = 
   const tokenBurst = options.tokenBurst ?? DEFAULTS.tokenBurst;
   // nginx refuses burst=0; 1 is the tightest setting (one request beyond the rate).
   if (!Number.isInteger(tokenBurst) || tokenBurst < 1) throw new RenderError(`tokenBurst must be a whole number >= 1; got ${tokenBurst}`);
+  const tokenUseRate = checked('tokenUseRate', options.tokenUseRate ?? DEFAULTS.tokenUseRate, /^[1-9]\d*r\/[sm]$/, 'like 5r/s or 30r/m');
+  const tokenUseBurst = options.tokenUseBurst ?? DEFAULTS.tokenUseBurst;
+  if (!Number.isInteger(tokenUseBurst) || tokenUseBurst < 1) throw new RenderError(`tokenUseBurst must be a whole number >= 1; got ${tokenUseBurst}`);
   const bodySize = checked('clientMaxBodySize', options.clientMaxBodySize ?? DEFAULTS.clientMaxBodySize, /^[1-9]\d*[kKmM]?$/, 'like 32k');
   const duration = (name: string, value: string) => checked(name, value, DURATION, 'like 500ms, 10s or 1m');
   const workers = options.workerProcesses ?? (local ? 1 : 'auto');
@@ -183,6 +196,8 @@ export function renderStarshipConfig(options: StarshipRenderOptions, template = 
     access_log: accessLog,
     token_rate: tokenRate,
     token_burst: String(tokenBurst),
+    token_use_rate: tokenUseRate,
+    token_use_burst: String(tokenUseBurst),
     retry_after_seconds: String(retryAfterSeconds(tokenRate)),
     orchestrator_upstream: upstream,
     listen: listen(listenPort),

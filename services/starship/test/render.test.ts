@@ -71,21 +71,29 @@ describe('renderStarshipConfig', () => {
     expect(local).toContain('access_log /srv/x/logs/access.log starship_json;');
   });
 
-  it('proxies exactly the public routes of the orchestrator contract', () => {
+  it('proxies exactly the public routes of the orchestrator contract, each location exact and rate limited', () => {
     const text = renderStarshipConfig(base);
-    const proxied = [...text.matchAll(/location (=\s+)?(\/\S*) \{([^}]*)\}/g)]
+    const proxied = [...text.matchAll(/location (= |~ )?"?([^\s"]+)"? \{([^}]*)\}/g)]
       .filter(([, , , body]) => body?.includes('proxy_pass http://orchestrator'))
-      .map(([, exact, path]) => ({ exact: Boolean(exact), path: path ?? '' }));
-    const covers = (path: string) => proxied.some((loc) => (loc.exact ? loc.path === path : path.startsWith(loc.path)));
-    for (const route of orchestratorRoutes) expect({ path: route.path, proxied: covers(route.path) }).toEqual({ path: route.path, proxied: true });
+      .map(([, kind, path, body]) => ({ kind: kind?.trim() ?? 'prefix', path: path ?? '', limited: /limit_req zone=/.test(body ?? '') }));
+    // A concrete URL per route: path parameters filled with a well-formed value.
+    const example = (path: string) => path.replace(':conversationSid', `CH${'0'.repeat(32)}`);
+    const matches = (loc: (typeof proxied)[number], url: string) => (loc.kind === '=' ? loc.path === url : loc.kind === '~' ? new RegExp(loc.path).test(url) : false);
+    for (const route of orchestratorRoutes) {
+      expect({ path: route.path, proxied: proxied.some((loc) => matches(loc, example(route.path))) }).toEqual({ path: route.path, proxied: true });
+    }
+    // Everything that mints, refreshes or uses a guest token is rate limited (the cached configuration read is not).
+    const mustLimit = (path: string) => /^\^?\/v2\/(Webchat\/Token|WebChannels)/.test(path);
     for (const loc of proxied) {
-      expect(orchestratorRoutes.some((route) => (loc.exact ? route.path === loc.path : route.path.startsWith(loc.path)))).toBe(true);
+      // No prefix location: one spelling per route, everything else is nginx's 404.
+      expect({ loc: loc.path, kind: loc.kind, limited: loc.limited || !mustLimit(loc.path) }).toEqual({ loc: loc.path, kind: expect.stringMatching(/^[=~]$/), limited: true });
+      expect(orchestratorRoutes.some((route) => matches(loc, example(route.path)))).toBe(true);
     }
   });
 
   it("matches the orchestrator's limits: body size, and timeouts on both sides of the keep-alive", () => {
-    // The orchestrator's defaults; its two secrets have none, so stand-ins satisfy the schema.
-    const defaults = orchestratorEnv.parse({ FINGERPRINT_SECRET: 'x'.repeat(32), SERVICE_AUTH_PRIVATE_KEY: 'stand-in' });
+    // The orchestrator's defaults; its secrets have none, so stand-ins satisfy the schema.
+    const defaults = orchestratorEnv.parse({ FINGERPRINT_SECRET: 'x'.repeat(32), IDENTITY_SECRETS_KEY: 'k'.repeat(43), SERVICE_AUTH_PRIVATE_KEY: 'stand-in' });
     const text = renderStarshipConfig(base);
     expect(text).toContain(`client_max_body_size ${DEFAULTS.clientMaxBodySize};`);
     expect(Number.parseInt(DEFAULTS.clientMaxBodySize, 10) * 1024).toBe(defaults.BODY_LIMIT_BYTES);
@@ -98,7 +106,7 @@ describe('renderStarshipConfig', () => {
   it("builds every problem body nginx returns from the contracts' error codes", () => {
     const text = renderStarshipConfig(base);
     const returns = [...text.matchAll(/return (\d{3}) '(\{"type".*\})';/g)];
-    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 413, 414, 429, 431, 500, 502, 503, 504]);
+    expect(returns.map(([, status]) => Number(status)).sort()).toEqual([400, 404, 405, 408, 411, 413, 414, 429, 431, 500, 501, 502, 503, 504, 505]);
     for (const [, status, body] of returns) {
       const problem = Problem.parse(JSON.parse((body ?? '').replace('$starship_request_id', 'abcdefgh12345678')));
       expect(problem.status).toBe(Number(status));

@@ -113,7 +113,8 @@ export class WebchatApi {
     return this.request('GET', `${PATHS.configuration}?deploymentKey=${encodeURIComponent(this.deploymentKey)}`, {}, undefined, 'default');
   }
 
-  token(headers: Record<string, string>, input: { identity?: string; customerFriendlyName?: string }): Promise<TokenResponse> {
+  /** A new token: for a new guest, or for the one a previous token or a customer-signed identity token proves. */
+  token(headers: Record<string, string>, input: { previousToken?: string; identityToken?: string; customerFriendlyName?: string }): Promise<TokenResponse & { verifiedGuest?: { name?: string; email?: string } }> {
     return this.request('POST', PATHS.token, headers, { deploymentKey: this.deploymentKey, ...input });
   }
 

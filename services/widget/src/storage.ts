@@ -1,8 +1,14 @@
 import { storageKey } from './constants';
 
-/** Everything the widget keeps, under ONE localStorage key. After a session ends only `identity` stays. */
+/**
+ * Everything the widget keeps, under ONE localStorage key. After a session ends only the last token
+ * stays, as `previousToken`: the proof that the next session is the same guest's (an identity alone
+ * proves nothing, issue 12).
+ */
 export interface StoredSession {
   token?: string;
+  /** The token of an ended session, sent as `previousToken` when the guest starts again. */
+  previousToken?: string;
   identity?: string;
   conversationSid?: string;
   /** ISO date-time, as the token route answers it. */
@@ -11,7 +17,7 @@ export interface StoredSession {
   loginTimestamp?: number;
 }
 
-const FIELDS = ['token', 'identity', 'conversationSid', 'expiresAt'] as const;
+const FIELDS = ['token', 'previousToken', 'identity', 'conversationSid', 'expiresAt'] as const;
 
 function sanitise(value: unknown): StoredSession {
   if (typeof value !== 'object' || value === null) return {};
@@ -62,9 +68,13 @@ export class SessionStore {
     return next;
   }
 
-  /** The session is over: forget the token and the conversation, keep the identity for a returning visitor. */
+  /**
+   * The session is over: forget the conversation, keep the last token as the proof of identity for a
+   * returning visitor, with the login timestamp its fingerprint was made with (so the proof matches).
+   */
   endSession(): void {
-    const { identity } = this.read();
-    this.write(identity ? { identity } : {});
+    const { token, previousToken, identity, loginTimestamp } = this.read();
+    const proof = token ?? previousToken;
+    this.write(proof ? { previousToken: proof, ...(identity ? { identity } : {}), ...(loginTimestamp ? { loginTimestamp } : {}) } : {});
   }
 }

@@ -17,6 +17,11 @@ export interface WebchatOptions {
   subtitle?: string;
   /** A language tag (`es`, `pt-BR`) to use instead of the browser's languages. */
   language?: string;
+  /**
+   * A JWT the host site's server signed for its signed-in user (docs/identity-proof.md): the guest is
+   * that user on every device, and the form is skipped when it names the user.
+   */
+  identityToken?: string;
 }
 
 type Phase = 'form' | 'starting' | 'resuming' | 'chat';
@@ -79,6 +84,7 @@ export class WebchatWidget {
       return;
     }
     this.view.setOpen(true);
+    if (this.phase === 'form' && this.options.identityToken) void this.startVerifiedChat();
     this.focusCurrent();
   }
 
@@ -171,13 +177,13 @@ export class WebchatWidget {
     const session = this.store.read();
     if (!session.token && !session.conversationSid) return this.setPhase('form');
     const remaining = session.expiresAt ? Date.parse(session.expiresAt) - Date.now() : Number.NaN;
-    if (!session.token || !session.conversationSid || !session.loginTimestamp || !(remaining > 5000)) {
-      return this.sessionEnded();
-    }
+    if (!session.token || !session.conversationSid || !session.loginTimestamp) return this.sessionEnded();
     this.setPhase('resuming');
     this.view.setStatus(this.texts.t('loading'));
     try {
-      if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
+      // Back after the token expired (the next day): the stored token proves it is the same guest.
+      if (!(remaining > 5000)) await this.proveReturn(session);
+      else if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
       const current = this.store.read();
       const channel = await this.api.getChannel(this.headers(current), current.token ?? '', session.conversationSid);
       this.view.renderTranscript(channel.messages);
@@ -202,17 +208,73 @@ export class WebchatWidget {
     await this.startChat(values);
   }
 
+  /** A new token for the stored guest, proven by its expired token; the conversation stays. */
+  private async proveReturn(session: StoredSession): Promise<void> {
+    const next = await this.api.token(this.headers(session), { previousToken: session.token ?? '' });
+    this.store.update({ token: next.token, identity: next.identity, expiresAt: next.expiresAt });
+  }
+
+  /**
+   * The first token of a chat: for the signed-in user the page vouches for, else for the guest of the
+   * last session (its token as proof, with the login timestamp it was bound with), else a new guest.
+   * A proof that no longer holds (too old, another browser) starts a new guest rather than failing.
+   */
+  private async firstToken(): Promise<{ token: Awaited<ReturnType<WebchatApi['token']>>; loginTimestamp: number }> {
+    if (this.options.identityToken) {
+      const loginTimestamp = Date.now();
+      return { token: await this.api.token(securityHeaders(loginTimestamp), { identityToken: this.options.identityToken }), loginTimestamp };
+    }
+    const { previousToken, loginTimestamp: previousLogin } = this.store.read();
+    if (previousToken && previousLogin) {
+      try {
+        return { token: await this.api.token(securityHeaders(previousLogin), { previousToken }), loginTimestamp: previousLogin };
+      } catch (error) {
+        if (!(error instanceof WebchatError) || (error.kind !== 'session' && error.kind !== 'invalid')) throw error;
+      }
+    }
+    const loginTimestamp = Date.now();
+    return { token: await this.api.token(securityHeaders(loginTimestamp), {}), loginTimestamp };
+  }
+
+  /** A signed-in user's chat starts without the form: the site's server already said who they are. */
+  private async startVerifiedChat(): Promise<void> {
+    this.setPhase('starting');
+    this.view.setStatus(this.texts.t('connecting'));
+    try {
+      const { token, loginTimestamp } = await this.firstToken();
+      const name = token.verifiedGuest?.name;
+      if (!name) {
+        // Nothing to show instead of the form: the guest fills it in.
+        this.store.write({ token: token.token, identity: token.identity, expiresAt: token.expiresAt, loginTimestamp });
+        this.setPhase('form');
+        this.view.setStatus(undefined);
+        return;
+      }
+      this.store.write({ token: token.token, identity: token.identity, expiresAt: token.expiresAt, loginTimestamp });
+      const channel = await this.api.createChannel(securityHeaders(loginTimestamp), token.token, { customerFriendlyName: name });
+      this.store.update({ conversationSid: channel.conversationSid });
+      this.view.renderTranscript([{ author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt }]);
+      this.shownConversation = channel.conversationSid;
+      this.setPhase('chat');
+      this.view.setStatus(`Signed in as ${name}`);
+      this.scheduleRefresh();
+      this.focusCurrent();
+    } catch (error) {
+      this.store.endSession();
+      this.setPhase('form');
+      this.view.setStatus(describeFailure(error, this.texts), 'error');
+    }
+  }
+
   private async startChat(values: PreEngagement): Promise<void> {
     this.setPhase('starting');
     this.view.setStatus(this.texts.t('connecting'));
-    const { identity } = this.store.read();
-    const loginTimestamp = Date.now();
-    const headers = securityHeaders(loginTimestamp);
     const trimmed = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.trim()]).filter(([, value]) => value !== ''));
     const name = trimmed.name;
     const question = trimmed.question;
     try {
-      const token = await this.api.token(headers, identity ? { identity } : {});
+      const { token, loginTimestamp } = await this.firstToken();
+      const headers = securityHeaders(loginTimestamp);
       this.store.write({ token: token.token, identity: token.identity, expiresAt: token.expiresAt, loginTimestamp });
       // Every field of the account's form, by name; `friendlyName` too, as the agent desk has always read it.
       const channel = await this.api.createChannel(headers, token.token, {
@@ -232,9 +294,8 @@ export class WebchatWidget {
       this.scheduleRefresh();
       this.focusCurrent();
     } catch (error) {
-      // Nothing half-started is kept: no token without its conversation. A refused identity is dropped too.
-      if (error instanceof WebchatError && error.kind === 'invalid') this.store.write({});
-      else this.store.endSession();
+      // Nothing half-started is kept: no token without its conversation (its token stays as the proof).
+      this.store.endSession();
       this.setPhase('form');
       const kind = error instanceof WebchatError ? error.kind : 'unavailable';
       this.view.setStatus(kind === 'session' ? this.texts.t('startFailed') : describeFailure(error, this.texts), 'error');
@@ -300,7 +361,7 @@ export class WebchatWidget {
     this.store.update({ token: next.token, identity: next.identity, expiresAt: next.expiresAt });
   }
 
-  /** Expired or refused: back to the form, keeping the identity so the next token is for the same guest. */
+  /** Refused: back to the form, keeping the token as the proof that the next token is for the same guest. */
   private sessionEnded(): void {
     clearTimeout(this.refreshTimer);
     this.store.endSession();

@@ -133,7 +133,7 @@ test('on the allowed site: launcher, form, welcome; token, identity and conversa
 
 // A site that is not allowed sees no chat at all: configured-widget.test.ts.
 
-test('with the security flag on, a token copied into a browser with another User-Agent is refused on WebChannels; the form comes back with the identity kept', async () => {
+test('with the security flag on, a token copied into a browser with another User-Agent is refused on WebChannels; the form comes back, and a chat started there is a new guest (a copied token proves nothing elsewhere)', async () => {
   const original = await newPage();
   await original.goto(`${allowedSite}/`);
   const created = original.waitForRequest((request) => request.url().endsWith('/v2/WebChannels') && request.method() === 'POST');
@@ -170,9 +170,10 @@ test('with the security flag on, a token copied into a browser with another User
   await launcher(thief).click();
   await status(thief).getByText('Your previous chat has ended').waitFor();
   expect(await widget(thief).locator('form.wc-form').isVisible()).toBe(true);
-  expect(await stored(thief)).toEqual({ identity: copied.identity });
+  // The ended session's token is kept as the proof of identity, with the login timestamp it was bound with.
+  expect(await stored(thief)).toEqual({ previousToken: copied.token, identity: copied.identity, loginTimestamp: copied.loginTimestamp });
 
-  // A returning visitor keeps the identity: the next token is for the same guest.
+  // That proof fails in this browser (another fingerprint): the next chat is a new guest, never the copied one.
   const name = widget(thief).getByLabel('Name', { exact: true });
   await name.fill('Ada Lovelace');
   await widget(thief).getByLabel('Email', { exact: true }).fill('ada@example.com');
@@ -180,7 +181,7 @@ test('with the security flag on, a token copied into a browser with another User
   await widget(thief).getByRole('button', { name: 'Start chat' }).click();
   await transcript(thief).getByText('Starting again').waitFor();
   const again = await stored(thief);
-  expect(again?.identity).toBe(copied.identity);
+  expect(again?.identity).not.toBe(copied.identity);
   expect(again?.conversationSid).not.toBe(copied.conversationSid);
 });
 

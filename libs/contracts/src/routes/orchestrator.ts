@@ -12,7 +12,7 @@ const tokensIssued = { name: 'webchat_tokens_issued_total', help: 'Guest tokens 
 export const createWebchatTokenRoute = declareRoute({
   method: 'post', path: WEBCHAT_TOKEN_PATH, operationId: 'createWebchatToken', callers: 'public', cache: 'no-store',
   summary: 'Mint a webchat guest token for a deployment key', body: WebchatTokenRequest, bodyContentTypes: ['application/json', FORM],
-  responses: { 200: { description: 'The token', schema: WebchatTokenResponse } }, problems: [403, 413, 415, 429, 502, 503, 504],
+  responses: { 200: { description: 'The token', schema: WebchatTokenResponse } }, problems: [401, 403, 413, 415, 429, 502, 503, 504],
   counters: { issued: tokensIssued },
 });
 

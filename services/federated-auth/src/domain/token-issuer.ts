@@ -2,6 +2,7 @@ import {
   GenerateScopedTokenResponse,
   SCOPED_AUTH_GENERATE_PATH,
   type GenerateScopedTokenRequest,
+  type VerifiedGuest,
 } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
 import type { InternalClient } from '@webchat/internal-client';
@@ -14,6 +15,8 @@ export interface IssueInput {
   identity?: string | undefined;
   ttl?: number | undefined;
   sessionStartedAt?: number | undefined;
+  deploymentKeyId?: string | undefined;
+  verifiedGuest?: VerifiedGuest | undefined;
 }
 
 /** Same leeway as scoped-auth's default, so the two services agree on what "in the future" means. */
@@ -51,6 +54,8 @@ export class TokenIssuer {
       ...(input.fingerprint !== undefined ? { fingerprint: input.fingerprint } : {}),
       ...(input.identity !== undefined ? { identity: input.identity } : {}),
       ...(input.sessionStartedAt !== undefined ? { sessionStartedAt: input.sessionStartedAt } : {}),
+      ...(input.deploymentKeyId !== undefined ? { deploymentKeyId: input.deploymentKeyId } : {}),
+      ...(input.verifiedGuest !== undefined ? { verifiedGuest: input.verifiedGuest } : {}),
     };
     return this.scopedAuth.post(SCOPED_AUTH_GENERATE_PATH, request, GenerateScopedTokenResponse);
   }

@@ -2,7 +2,7 @@
  * Everything secret a test saw or made (tokens, deployment keys, service JWTs, key material, raw
  * fingerprint signals), and a scan of log lines for any of it or anything shaped like it.
  */
-export type SecretKind = 'token' | 'deployment key' | 'service token' | 'key material' | 'fingerprint signal';
+export type SecretKind = 'token' | 'deployment key' | 'service token' | 'key material' | 'fingerprint signal' | 'guest identity' | 'identity secret';
 
 export interface LogLine {
   source: string;

@@ -49,7 +49,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const system = await startSystem(systemOptions);
   let edge: EdgeUnderTest;
   try {
-    edge = await startEdge({ tokenRate: '10000r/s', tokenBurst: 10_000, ...edgeOptions, orchestratorUpstream: new URL(system.orchestratorUrl).host });
+    edge = await startEdge({ tokenRate: '10000r/s', tokenBurst: 10_000, tokenUseRate: '10000r/s', tokenUseBurst: 10_000, ...edgeOptions, orchestratorUpstream: new URL(system.orchestratorUrl).host });
   } catch (error) {
     await system.stop();
     throw error;

@@ -1,4 +1,5 @@
 import type { AccountRepository } from '../data-access/account-repository';
+import { generateIdentitySecret, type IdentitySecretRepository, type IdentitySecretSealer } from '../data-access/identity-secrets';
 import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
 import { formatAccount, formatKey, toJson } from './format';
@@ -11,6 +12,8 @@ export interface CommandContext {
   repository(): Promise<AccountRepository>;
   refusedOrigins(): Promise<RefusedOriginRepository>;
   migrate(options: { createDatabase: boolean }): Promise<void>;
+  /** Identity secrets and the key they are sealed with (IDENTITY_SECRETS_KEY). */
+  identitySecrets(): Promise<{ repository: IdentitySecretRepository; sealer: IdentitySecretSealer }>;
   devSecretsDir: string;
   /** The command's result (stdout). */
   out(text: string): void;
@@ -62,7 +65,16 @@ export const COMMANDS: Record<string, Command> = {
 
   async 'keys issue'(argv, context) {
     const parsed = parse(argv, JSON_FLAG, SID);
-    const issued = await (await context.repository()).issueDeploymentKey(sidOf(parsed));
+    const repository = await context.repository();
+    const issued = await repository.issueDeploymentKey(sidOf(parsed));
+    const account = await repository.getAccount(issued.accountSid);
+    // The seed's rule stays (no allowed origins answers "*"), but an operator issuing a key should know it.
+    if (account && account.allowedOrigins.length === 0) {
+      context.note(
+        `Warning: ${issued.accountSid} has no allowed origins, so every website can use this key. ` +
+          `Limit it with: webchat-admin config set ${issued.accountSid} --origins https://www.example.com`,
+      );
+    }
     if (flag(parsed, 'json')) {
       context.out(toJson(issued));
     } else {
@@ -76,6 +88,32 @@ export const COMMANDS: Record<string, Command> = {
     const revoked = await (await context.repository()).revokeDeploymentKey(sidOf(parsed));
     const what = revoked.wasAlreadyRevoked ? 'was already revoked' : 'revoked';
     context.out(`${what}: ${formatKey(revoked)} (account ${revoked.accountSid})`);
+  },
+
+  async 'identity-secret rotate'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, SID);
+    const accountSid = sidOf(parsed);
+    const { repository, sealer } = await context.identitySecrets();
+    const secret = generateIdentitySecret();
+    const { hadPrevious } = await repository.rotate(accountSid, sealer.seal(accountSid, secret));
+    if (flag(parsed, 'json')) {
+      context.out(toJson({ accountSid, identitySecret: secret, previousStillValid: hadPrevious }));
+      return;
+    }
+    context.note(
+      `Identity secret for ${accountSid}. It is shown once: put it in your server's secret store now. ` +
+        (hadPrevious
+          ? `The previous secret stays valid until "webchat-admin identity-secret retire-previous ${accountSid}".`
+          : 'Sign identity tokens with it (HS256, aud = the account SID).'),
+    );
+    context.out(secret);
+  },
+
+  async 'identity-secret retire-previous'(argv, context) {
+    const parsed = parse(argv, {}, SID);
+    const { repository } = await context.identitySecrets();
+    const retired = await repository.retirePrevious(sidOf(parsed));
+    context.out(retired ? `the previous identity secret of ${sidOf(parsed)} no longer verifies anything` : `${sidOf(parsed)} had no previous identity secret`);
   },
 
   async 'config set'(argv, context) {

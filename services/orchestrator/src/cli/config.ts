@@ -1,24 +1,34 @@
 import { z } from 'zod';
-import { envPort, loadConfig } from '@webchat/config';
+import { defaultDevSecretsDir, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { devIdentitySecretsKey, orchestratorEnv } from '../config';
 
 /** The local system's Postgres (`npm start`'s private cluster) on the port `WEBCHAT_PG_PORT` moves it to. */
 export const localDatabaseUrl = (port: number) => `postgres://postgres@127.0.0.1:${port}/webchat`;
 
-/** The CLI's whole environment: where the database is (the local private cluster by default). */
+/**
+ * The CLI's whole environment: where the database is (the local private cluster by default), and the
+ * key identity secrets are sealed with (the orchestrator's). Only the identity-secret commands need the
+ * key, so migrations run without it; in development it is the generated one.
+ */
 export const cliEnv = z.object({
   DATABASE_URL: z.url().optional(),
   WEBCHAT_PG_PORT: envPort(54320),
+  IDENTITY_SECRETS_KEY: orchestratorEnv.shape.IDENTITY_SECRETS_KEY.optional(),
 });
 
 export interface CliConfig {
   databaseUrl: string;
   /** Which setting chose the database, for the line the CLI prints before it connects. */
   source: string;
+  /** null when not configured in production: identity-secret commands then refuse to run. */
+  identitySecretsKey: string | null;
 }
 
-export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  const config = loadConfig(cliEnv, env);
-  if (config.DATABASE_URL) return { databaseUrl: config.DATABASE_URL, source: 'DATABASE_URL' };
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env, devSecretsDir = defaultDevSecretsDir()): CliConfig {
+  const withKey = isProductionEnv(env) || env.IDENTITY_SECRETS_KEY ? env : { ...env, IDENTITY_SECRETS_KEY: devIdentitySecretsKey(devSecretsDir) };
+  const config = loadConfig(cliEnv, withKey);
+  const identitySecretsKey = config.IDENTITY_SECRETS_KEY ?? null;
+  if (config.DATABASE_URL) return { databaseUrl: config.DATABASE_URL, source: 'DATABASE_URL', identitySecretsKey };
   const source = env.WEBCHAT_PG_PORT ? `WEBCHAT_PG_PORT=${config.WEBCHAT_PG_PORT}` : `the local default port ${config.WEBCHAT_PG_PORT}`;
-  return { databaseUrl: localDatabaseUrl(config.WEBCHAT_PG_PORT), source };
+  return { databaseUrl: localDatabaseUrl(config.WEBCHAT_PG_PORT), source, identitySecretsKey };
 }

@@ -11,8 +11,14 @@ Accounts
   accounts activate SID                                undo a suspension
 
 Deployment keys
-  keys issue SID [--json]          issue a key; it is printed once and only its hash is stored
+  keys issue SID [--json]          issue a key; it is printed once and only its hash is stored (warns when the
+                                   account has no allowed origins: every website can then use the key)
   keys revoke KEY_ID|PREFIX|KEY    revoke by id (UUID), listed prefix (dk_..., at least 8 characters) or the key
+
+Identity secrets (customer-signed identity tokens, see docs/identity-proof.md)
+  identity-secret rotate SID [--json]       issue a new secret (printed once; stored encrypted); the old one
+                                            keeps verifying until retired
+  identity-secret retire-previous SID       stop accepting the secret before the last rotation
 
 Configuration
   config set SID [--origins A,B] [--sensitivity off|low|medium|high] [--ttl SECONDS]

@@ -1,6 +1,8 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createIdentitySecretRepository, IdentitySecretSealer } from '../data-access/identity-secrets';
+import { devIdentitySecretsKey } from '../config';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
 import { createRefusedOriginRepository } from '../data-access/refused-origins';
@@ -20,6 +22,8 @@ export interface CliIo {
   devSecretsDir?: string;
   /** How long to wait for the database before saying it is unreachable. */
   connectTimeoutMs?: number;
+  /** IDENTITY_SECRETS_KEY; null when it is not configured (production); default the development key in `devSecretsDir`. */
+  identitySecretsKey?: string | null;
 }
 
 export const EXIT_OK = 0;
@@ -37,6 +41,11 @@ function redactUrl(url: string): string {
   } catch {
     return '(DATABASE_URL is not a URL)';
   }
+}
+
+function identitySecretsKeyOf(io: CliIo): string {
+  if (io.identitySecretsKey === null) throw new UsageError('identity-secret commands need IDENTITY_SECRETS_KEY (the orchestrator\'s value)');
+  return io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir());
 }
 
 /** One line and an exit code for anything a command throws. */
@@ -123,6 +132,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         throw isStoreUnavailable(error) ? new StoreUnavailableError(describeDatabaseError(error), error) : error;
       }
     },
+    identitySecrets: async () => ({
+      repository: createIdentitySecretRepository(
+        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
+      ),
+      sealer: new IdentitySecretSealer(identitySecretsKeyOf(io)),
+    }),
     devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),
     out: line(io.stdout),
     note: line(io.stderr),
@@ -152,6 +167,7 @@ export async function main(): Promise<void> {
   process.exitCode = await runCli(process.argv.slice(2), {
     databaseUrl: config.databaseUrl,
     databaseSource: config.source,
+    identitySecretsKey: config.identitySecretsKey,
     stdout: process.stdout,
     stderr: process.stderr,
   });

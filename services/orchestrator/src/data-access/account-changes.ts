@@ -28,8 +28,13 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
   constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
-    private readonly options: { maxRetryDelayMs?: number; connectTimeoutMs?: number } = {},
+    private readonly options: { maxRetryDelayMs?: number; connectTimeoutMs?: number; channel?: string } = {},
   ) {}
+
+  /** The same feed serves other change streams (token failures) on their own channel. */
+  private get channel(): string {
+    return this.options.channel ?? ACCOUNT_CHANGES_CHANNEL;
+  }
 
   onChange(listener: (accountSid: string) => void): void {
     this.changeListeners.push(listener);
@@ -56,18 +61,18 @@ export class PgAccountChangeFeed implements AccountChangeFeed {
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
     client.on('notification', (message) => {
-      if (message.channel !== ACCOUNT_CHANGES_CHANNEL || !message.payload) return;
+      if (message.channel !== this.channel || !message.payload) return;
       for (const listener of this.changeListeners) listener(message.payload);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${ACCOUNT_CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       if (this.client !== client || this.closed) return;
       // Whatever was cached before this subscription may have changed unseen.
       this.reset();
       this.connected = true;
       this.retryDelayMs = 100;
-      this.logger.info('listening for account changes');
+      this.logger.info('listening for changes', { channel: this.channel });
     } catch (err) {
       this.lost(client, err);
     }

@@ -11,6 +11,8 @@ export interface ConversationRecord {
   identity: string;
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
+  /** What the customer's server vouched for about the guest (a verified identity token); null otherwise. */
+  verifiedGuest: { name?: string; email?: string } | null;
   /** The first system message (the welcome), null when the conversation has none. */
   welcomeMessage: string | null;
   createdAt: Date;
@@ -32,6 +34,7 @@ export interface ConversationOwner {
 export interface NewConversation extends ConversationOwner {
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
+  verifiedGuest?: { name?: string; email?: string } | null;
   /** Stored in this order, in the same transaction as the conversation. */
   messages: Array<{ author: MessageAuthor; body: string }>;
 }
@@ -65,6 +68,7 @@ interface ConversationRow {
   identity: string;
   customer_friendly_name: string | null;
   pre_engagement_data: Record<string, unknown> | null;
+  verified_guest: { name?: string; email?: string } | null;
   welcome_message: string | null;
   created_at: Date;
 }
@@ -93,6 +97,7 @@ const toConversation = (row: ConversationRow): ConversationRecord => ({
   identity: row.identity,
   customerFriendlyName: row.customer_friendly_name,
   preEngagementData: row.pre_engagement_data,
+  verifiedGuest: row.verified_guest,
   welcomeMessage: row.welcome_message,
   createdAt: row.created_at,
 });
@@ -103,7 +108,7 @@ const MESSAGE_COLUMNS = 'sid, author, body, created_at';
 
 // One round trip: ownership, the welcome and the latest messages. No row at all means "not yours".
 const CONVERSATION_WITH_MESSAGES = `
-SELECT c.sid, c.account_sid, c.identity::text AS identity, c.customer_friendly_name, c.pre_engagement_data, c.created_at,
+SELECT c.sid, c.account_sid, c.identity::text AS identity, c.customer_friendly_name, c.pre_engagement_data, c.verified_guest, c.created_at,
        (SELECT w.body FROM messages w WHERE w.conversation_sid = c.sid AND w.author = 'system' ORDER BY w.seq LIMIT 1) AS welcome_message,
        m.sid AS message_sid, m.author AS message_author, m.body AS message_body, m.created_at AS message_created_at
   FROM conversations c
@@ -116,9 +121,9 @@ SELECT c.sid, c.account_sid, c.identity::text AS identity, c.customer_friendly_n
 // The conversation and its first messages in one statement; one row per message, in insertion order.
 const CREATE_CONVERSATION_WITH_MESSAGES = `
 WITH conversation AS (
-  INSERT INTO conversations (sid, account_sid, identity, customer_friendly_name, pre_engagement_data)
-  VALUES ($1, $2, $3::uuid, $4, $5::jsonb)
-  RETURNING sid, account_sid, identity::text AS identity, customer_friendly_name, pre_engagement_data, created_at, NULL::text AS welcome_message
+  INSERT INTO conversations (sid, account_sid, identity, customer_friendly_name, pre_engagement_data, verified_guest)
+  VALUES ($1, $2, $3::uuid, $4, $5::jsonb, $9::jsonb)
+  RETURNING sid, account_sid, identity::text AS identity, customer_friendly_name, pre_engagement_data, verified_guest, created_at, NULL::text AS welcome_message
 ), inserted AS (
   INSERT INTO messages (sid, conversation_sid, author, body)
   SELECT m.sid, c.sid, m.author, m.body
@@ -194,6 +199,7 @@ export function createConversationRepository(db: Database): ConversationReposito
         messageSids,
         input.messages.map((message) => message.author),
         input.messages.map((message) => message.body),
+        input.verifiedGuest ? JSON.stringify(input.verifiedGuest) : null,
       ]);
       const first = rows[0];
       if (!first) throw new Error('INSERT INTO conversations returned no row');

@@ -1,17 +1,15 @@
 import type { z } from 'zod';
-import { MessageBody, type CreateWebChannelRequest, type Message, type ValidateScopedTokenResponse, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
+import { MessageBody, type CreateWebChannelRequest, type Message, type VerifiedGuest, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
 import type { AccountDetails } from '../data-access/account-repository';
 import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from '../data-access/conversation-repository';
-import type { TokenServices } from '../data-access/token-services';
 import { fromStore, type AccountLookup } from './accounts';
-import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
+import type { FingerprintSignals } from './fingerprint';
+import { checkGuestToken, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
 import type { OriginRefusals } from './origin-refusals';
 import { checkConfiguredPreEngagement } from './widget-configuration';
 
-export interface WebChannelDeps {
-  tokens: Pick<TokenServices, 'validateToken'>;
-  fingerprints: Pick<FingerprintGenerator, 'candidates'>;
+export interface WebChannelDeps extends GuestTokenCheckDeps {
   accounts: Pick<AccountLookup, 'getAccount'>;
   conversations: ConversationRepository;
   /** Guest messages per conversation and window; a guest typing never meets it, a script does. */
@@ -25,6 +23,8 @@ export interface Guest {
   accountSid: string;
   identity: string;
   account: AccountDetails;
+  /** What the customer's server vouched for, carried by the token. */
+  verifiedGuest?: VerifiedGuest | undefined;
 }
 
 export const DEFAULT_WELCOME_MESSAGE = 'Hi there! Thanks for reaching out. How can we help you today?';
@@ -39,13 +39,13 @@ const conversationNotFound = () => new AppError('conversation_not_found', 'No co
  * route's answer for a dead deployment key: the guest learns only that this webchat does not work.
  */
 export async function authenticateGuest(deps: WebChannelDeps, token: string, signals: FingerprintSignals): Promise<Guest> {
-  const candidates = deps.fingerprints.candidates(signals);
-  const claims: ValidateScopedTokenResponse = await deps.tokens.validateToken({ token, ...(candidates.length > 0 ? { fingerprintCandidates: candidates } : {}) });
+  const claims = await checkGuestToken(deps, token, signals);
   const account = await fromStore(() => deps.accounts.getAccount(claims.accountSid));
   if (!account || account.status !== 'active') {
     throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
   }
-  return { accountSid: claims.accountSid, identity: claims.identity, account };
+  requireActiveMintingKey(claims, account.deploymentKeys);
+  return { accountSid: claims.accountSid, identity: claims.identity, account, verifiedGuest: claims.verifiedGuest };
 }
 
 /** `preEngagementData.question`, when the guest asked one: it becomes the first guest message. */
@@ -71,6 +71,7 @@ const toMessage = (record: MessageRecord): Message => ({
 const toWebChannel = (conversation: ConversationRecord): WebChannel => ({
   conversationSid: conversation.conversationSid,
   identity: conversation.identity,
+  ...(conversation.verifiedGuest ? { verifiedGuest: conversation.verifiedGuest } : {}),
   welcomeMessage: conversation.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE,
   createdAt: conversation.createdAt.toISOString(),
 });
@@ -86,6 +87,7 @@ export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input
       identity: guest.identity,
       customerFriendlyName: input.customerFriendlyName ?? null,
       preEngagementData: input.preEngagementData ?? null,
+      verifiedGuest: guest.verifiedGuest ?? null,
       messages: [{ author: 'system', body: welcome }, ...(question ? [{ author: 'guest' as const, body: question }] : [])],
     }),
   );

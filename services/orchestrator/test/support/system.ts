@@ -19,6 +19,9 @@ import { CachedAccountLookup } from '../../src/data-access/account-cache';
 import { createTokenServices } from '../../src/data-access/token-services';
 import { LaunchDarklyFlags, WEBCHAT_SECURITY_FLAG } from '../../src/domain/feature-flags';
 import { FingerprintGenerator, type FingerprintSensitivity } from '../../src/domain/fingerprint';
+import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures } from '../../src/data-access/token-failures';
+import { createIdentitySecretRepository, generateIdentitySecret, IdentitySecretSealer } from '../../src/data-access/identity-secrets';
+import { cachedIdentitySecrets } from '../../src/data-access/identity-secret-cache';
 
 /** A logger whose JSON lines a test can read back. */
 export function captureLogs(service: string): { logger: Logger; lines: () => string[] } {
@@ -46,11 +49,17 @@ export interface SystemOptions {
   databaseUrl?: string;
   /** Cache account configuration across requests, kept exact by LISTEN/NOTIFY (as start.ts does). */
   accountCache?: boolean;
+  /** How long after expiry a previous token still proves its identity (default 30 days, as in production). */
+  previousTokenGraceSeconds?: number;
+  /** Fingerprint mismatches that kill a token (default 5). */
+  tokenFailureLimit?: number;
+  /** Proxies whose X-Forwarded-For is believed (default loopback, as in development). */
+  trustedProxies?: string[];
 }
 
 export interface SystemUnderTest {
   orchestratorUrl: string;
-  /** The system's own database, for a test that drives webchat-admin against it. */
+  /** The system's own database, for a test that drives webchat-admin or another orchestrator process against it. */
   databaseUrl: string;
   federatedAuthUrl: string;
   scopedAuth: ScopedAuthUnderTest;
@@ -69,6 +78,8 @@ export interface SystemUnderTest {
   /** Mint calls that reached federated-auth (its own request counter, read from /metrics). */
   federatedTokenCalls(): Promise<number>;
   setSecurityFlag(on: boolean): void;
+  /** What `webchat-admin identity-secret rotate` does: a new identity secret for the account, returned once. */
+  rotateIdentitySecret(accountSid: string): Promise<string>;
   createAccount(settings?: {
     allowedOrigins?: string[];
     fingerprintSensitivity?: FingerprintSensitivity;
@@ -89,6 +100,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
   const accounts = createAccountRepository(db);
   const feed = options.accountCache ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200 }) : undefined;
   await feed?.start();
+  const failureFeed = options.accountCache
+    ? new PgAccountChangeFeed(database.url, captureLogs('orchestrator').logger, { maxRetryDelayMs: 200, channel: TOKEN_FAILURES_CHANNEL })
+    : undefined;
+  await failureFeed?.start();
   const conversations = createConversationRepository(db);
   const identities = new ServiceIdentities();
   const logs = { orchestrator: captureLogs('orchestrator'), federated: captureLogs('federated-auth'), scoped: captureLogs('scoped-auth') };
@@ -119,6 +134,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     scopedAuthTimeoutMs: 2000,
   });
   const flags = new LaunchDarklyFlags(ldClient, options.fallback ?? true, logs.orchestrator.logger);
+  const sealer = new IdentitySecretSealer(randomBytes(32).toString('base64url'));
+  const identitySecretRepository = createIdentitySecretRepository(db);
   const refusedOrigins = createRefusedOriginRepository(db);
   const refusals = createOriginRefusals(refusedOrigins, logs.orchestrator.logger);
   const orchestratorApp = createApp({
@@ -127,7 +144,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       BODY_LIMIT_BYTES: 32 * 1024,
       CORS_MAX_AGE_SECONDS: 600,
       SESSION_MAX_AGE_SECONDS: options.sessionMaxAgeSeconds ?? 86_400,
-      TRUST_PROXY_HOPS: 1,
+      TRUSTED_PROXIES: options.trustedProxies ?? ['loopback'],
+      PREVIOUS_TOKEN_GRACE_SECONDS: options.previousTokenGraceSeconds ?? 30 * 86_400,
+      TOKEN_FAILURE_LIMIT: options.tokenFailureLimit ?? 5,
       GUEST_MESSAGE_LIMIT: options.guestMessageLimit?.messages ?? 30,
       GUEST_MESSAGE_WINDOW_SECONDS: options.guestMessageLimit?.windowSeconds ?? 60,
     },
@@ -137,6 +156,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     flags,
     fingerprints: new FingerprintGenerator(randomBytes(32).toString('base64url')),
     conversations,
+    tokenFailures: failureFeed ? watchedTokenFailures(createTokenFailureStore(db), failureFeed) : createTokenFailureStore(db),
+    identitySecrets: cachedIdentitySecrets(identitySecretRepository, sealer, feed),
     readiness: { store: async () => (await db.ping(), true) },
     ...(options.now ? { now: options.now } : {}),
   });
@@ -166,6 +187,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     setSecurityFlag(on) {
       td.update(td.flag(WEBCHAT_SECURITY_FLAG).booleanFlag().variationForAll(on));
     },
+    async rotateIdentitySecret(accountSid) {
+      const secret = generateIdentitySecret();
+      await identitySecretRepository.rotate(accountSid, sealer.seal(accountSid, secret));
+      return secret;
+    },
     async createAccount(settings = {}) {
       const account = await accounts.createAccount({ friendlyName: `Test ${randomBytes(3).toString('hex')}` });
       const key = await accounts.issueDeploymentKey(account.accountSid);
@@ -187,6 +213,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       scopedClient.close();
       ldClient.close();
       await feed?.close();
+      await failureFeed?.close();
       await db.close();
       await database.drop();
     },

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AccountSid, EpochSeconds, Identity } from '@webchat/contracts';
+import { AccountSid, DeploymentKeyId, EpochSeconds, Identity, VerifiedGuest } from '@webchat/contracts';
 
 /** The payload of a guest token, checked after the signature so a malformed but signed token is still refused. */
 export const TokenClaims = z.object({
@@ -17,6 +17,10 @@ export const TokenClaims = z.object({
   sst: EpochSeconds,
   /** base64url SHA-256 of the fingerprint, present only on bound tokens. */
   fph: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional(),
+  /** The deployment key the token was minted with; the orchestrator checks it is still active on every use. */
+  dki: DeploymentKeyId.optional(),
+  /** Name and email a customer's server vouched for (a verified identity token). */
+  vgu: VerifiedGuest.optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 

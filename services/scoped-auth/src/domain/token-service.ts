@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import jose from 'node-jose';
-import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
+import { TTL_MAX, type ValidateScopedTokenResponse, type VerifiedGuest } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
 import type { TokenKeys } from './keys';
 import { TokenClaims, fingerprintHash, fingerprintMatches } from './claims';
@@ -22,6 +22,15 @@ export interface MintInput {
   fingerprint?: string | undefined;
   identity?: string | undefined;
   sessionStartedAt?: number | undefined;
+  deploymentKeyId?: string | undefined;
+  verifiedGuest?: VerifiedGuest | undefined;
+}
+
+export interface ValidateOptions {
+  /** Fingerprint candidates of this client (one per sensitivity level); a bound token needs one to match. */
+  fingerprints?: readonly string[];
+  /** Accept a token whose `exp` passed at most this long ago (previous-token proof); everything else is checked as usual. */
+  expiredGraceSeconds?: number;
 }
 
 export interface MintedToken {
@@ -83,6 +92,8 @@ export class TokenService {
       grants: input.grants,
       sst: sessionStartedAt,
       ...(input.fingerprint !== undefined ? { fph: fingerprintHash(input.fingerprint) } : {}),
+      ...(input.deploymentKeyId !== undefined ? { dki: input.deploymentKeyId } : {}),
+      ...(input.verifiedGuest !== undefined ? { vgu: input.verifiedGuest } : {}),
     };
     const { kid, privateKey } = this.keys.signing;
     const jws = jwt.sign(claims, privateKey, { algorithm: SIGNING_ALGORITHM, header: { alg: SIGNING_ALGORITHM, typ: TOKEN_TYP, kid } });
@@ -91,17 +102,16 @@ export class TokenService {
   }
 
   /**
-   * Every layer is checked (RFC 8725); the first failure decides the code. `fingerprints` are the
-   * caller's candidates for this client (one per sensitivity level); a bound token needs one to match.
+   * Every layer is checked (RFC 8725); the first failure decides the code. Only the JWE form is a
+   * guest token: every token we mint for a guest is encrypted, so a bare JWS was made some other way.
    */
-  async validate(token: string, fingerprints: readonly string[] = []): Promise<ValidatedToken> {
+  async validate(token: string, options: ValidateOptions = {}): Promise<ValidatedToken> {
+    const fingerprints = options.fingerprints ?? [];
     const parts = token.split('.');
-    let jws: string;
-    if (parts.length === 5) jws = await this.decrypt(token, parts);
-    else if (parts.length === 3) jws = token;
-    else throw new TokenRejected('token_invalid', 'not a compact JWS or JWE');
+    if (parts.length !== 5) throw new TokenRejected('token_invalid', parts.length === 3 ? 'an unencrypted JWS is not a guest token' : 'not a compact JWE');
+    const jws = await this.decrypt(token, parts);
 
-    const claims = this.verify(jws);
+    const claims = this.verify(jws, options.expiredGraceSeconds ?? 0);
     if (claims.fph !== undefined) {
       if (fingerprints.length === 0) throw new TokenRejected('fingerprint_required', 'bound token presented without a fingerprint');
       // Every candidate is compared, so the time taken does not tell which one matched.
@@ -115,8 +125,10 @@ export class TokenService {
       expiresAt: isoSeconds(claims.exp),
       sessionStartedAt: claims.sst,
       fingerprintBound: claims.fph !== undefined,
+      ...(claims.dki !== undefined ? { deploymentKeyId: claims.dki } : {}),
+      ...(claims.vgu !== undefined ? { verifiedGuest: claims.vgu } : {}),
       jti: claims.jti,
-      encrypted: parts.length === 5,
+      encrypted: true,
     };
   }
 
@@ -145,8 +157,9 @@ export class TokenService {
     return decrypter;
   }
 
-  private verify(jws: string): TokenClaims {
+  private verify(jws: string, expiredGraceSeconds: number): TokenClaims {
     const kid = checkJwsHeader(jws, this.keys.verification);
+    const now = this.now();
     let payload: unknown;
     try {
       payload = jwt.verify(jws, this.keys.verification.get(kid)!, {
@@ -154,7 +167,9 @@ export class TokenService {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         clockTolerance: this.settings.clockToleranceSeconds,
-        clockTimestamp: this.now(),
+        clockTimestamp: now,
+        // Only exp is relaxed, and only by the grace: the check follows below, after the claims are parsed.
+        ignoreExpiration: expiredGraceSeconds > 0,
       });
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw new TokenRejected('token_expired', 'exp has passed');
@@ -166,6 +181,11 @@ export class TokenService {
     const claims = parsed.data;
     // We never issue a token living longer than TTL_MAX: a longer one was not minted by this code.
     if (claims.exp - claims.iat > TTL_MAX || claims.nbf < claims.iat) throw new TokenRejected('token_invalid', 'lifetime claims are inconsistent');
+    // A session cannot start after its own token was signed: such a token was not minted by this code.
+    if (claims.sst > claims.iat + this.settings.clockToleranceSeconds) throw new TokenRejected('token_invalid', 'session start is after issue time');
+    if (expiredGraceSeconds > 0 && now > claims.exp + this.settings.clockToleranceSeconds + expiredGraceSeconds) {
+      throw new TokenRejected('token_expired', 'exp has passed, beyond the previous-token grace');
+    }
     return claims;
   }
 }

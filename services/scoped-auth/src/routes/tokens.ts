@@ -30,7 +30,10 @@ export function mountTokenRoutes(routes: RouteMounter<never>, { tokens, logger }
     let validated;
     try {
       const fingerprints = [...(body.fingerprint !== undefined ? [body.fingerprint] : []), ...(body.fingerprintCandidates ?? [])];
-      validated = await tokens.validate(body.token, fingerprints);
+      validated = await tokens.validate(body.token, {
+        fingerprints,
+        ...(body.expiredGraceSeconds !== undefined ? { expiredGraceSeconds: body.expiredGraceSeconds } : {}),
+      });
     } catch (err) {
       if (err instanceof TokenRejected) {
         count.validations.inc({ result: err.code });

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
+import { AppError, isAppError } from '@webchat/errors';
+import type { TokenServices } from '../data-access/token-services';
+import type { TokenFailureStore } from '../data-access/token-failures';
+import type { DeploymentKeySummary } from '../data-access/account-types';
+import { fromStore } from './accounts';
+import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
+
+/** What every use of a guest token needs: validation, the shared mismatch count and its limit. */
+export interface GuestTokenCheckDeps {
+  tokens: Pick<TokenServices, 'validateToken'>;
+  fingerprints: Pick<FingerprintGenerator, 'candidates'>;
+  tokenFailures: TokenFailureStore;
+  tokenFailureLimit: number;
+}
+
+export const tokenRevoked = () => new AppError('token_revoked', 'This token can no longer be used; start a new session');
+
+const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+/**
+ * Validates a guest token for this request. A token that has failed the fingerprint check
+ * `tokenFailureLimit` times is dead on every replica (the count is in Postgres), so guessing a stolen
+ * token's signals ends after a handful of tries, whatever rate the guesses come at.
+ */
+export async function checkGuestToken(
+  deps: GuestTokenCheckDeps,
+  token: string,
+  signals: FingerprintSignals,
+  options: { expiredGraceSeconds?: number } = {},
+): Promise<ValidateScopedTokenResponse> {
+  const hash = tokenHash(token);
+  if ((await fromStore(() => deps.tokenFailures.failures(hash))) >= deps.tokenFailureLimit) throw tokenRevoked();
+  const candidates = deps.fingerprints.candidates(signals);
+  try {
+    return await deps.tokens.validateToken({
+      token,
+      ...(candidates.length > 0 ? { fingerprintCandidates: candidates } : {}),
+      ...(options.expiredGraceSeconds ? { expiredGraceSeconds: options.expiredGraceSeconds } : {}),
+    });
+  } catch (err) {
+    if (isAppError(err) && err.code === 'fingerprint_mismatch') {
+      // Kept until no form of the token (not even a previous token within its grace) could still be accepted.
+      const forgetAfter = new Date(Date.now() + (TTL_MAX + (options.expiredGraceSeconds ?? 0)) * 1000);
+      await fromStore(() => deps.tokenFailures.recordFailure(hash, forgetAfter));
+    }
+    throw err;
+  }
+}
+
+/**
+ * Tokens name the deployment key that minted them; once that key is revoked (or was never this
+ * account's), none of its tokens is used again. Read from the account configuration already in hand
+ * (cached, kept exact by LISTEN/NOTIFY), so the check costs no store query.
+ */
+export function requireActiveMintingKey(claims: Pick<ValidateScopedTokenResponse, 'deploymentKeyId'>, keys: readonly DeploymentKeySummary[]): void {
+  const key = claims.deploymentKeyId ? keys.find((k) => k.id === claims.deploymentKeyId) : undefined;
+  if (!key || key.status !== 'active') throw tokenRevoked();
+}
