@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+  testMatch: ['<rootDir>/libs/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts', '<rootDir>/examples/*/test/**/*.test.ts'],
   globalSetup: '<rootDir>/libs/testkit/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testkit/src/jest-global-teardown.ts',
   testTimeout: 30000,

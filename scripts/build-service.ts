@@ -24,9 +24,10 @@ export interface ServiceBuild {
 export const SERVICE_BUILDS: Record<string, ServiceBuild> = {
   'scoped-auth': { entries: ['src/start.ts'] },
   'federated-auth': { entries: ['src/start.ts'] },
-  // webchat-admin is the migrations image's command (`node dist/webchat-admin.js migrate`).
+  // webchat-admin is the migrations image's command (`node dist/webchat-admin.js migrate`); webhook-dispatcher
+  // is the dispatcher Deployment's (`node dist/webhook-dispatcher.js`).
   // pg-native: pg's optional native binding, required only when `pg.native` is used (never here).
-  orchestrator: { entries: ['src/start.ts', 'src/cli/webchat-admin.ts'], external: ['pg-native'] },
+  orchestrator: { entries: ['src/start.ts', 'src/cli/webchat-admin.ts', 'src/webhook-dispatcher.ts'], external: ['pg-native'] },
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `pnpm start`: the whole system on this machine. A private PostgreSQL (unless DATABASE_URL is given),
- * scoped-auth, federated-auth and the orchestrator as separate processes, Starship (nginx) in front,
+ * scoped-auth, federated-auth, the orchestrator and the webhook dispatcher as separate processes, Starship (nginx) in front,
  * and the demo site. Waits on health checks, prints the URLs and the demo key, and on Ctrl-C/SIGTERM
  * stops everything it started. System packages and `pnpm install` are handled before this file runs
  * (scripts/local/bootstrap.cjs); `tsx scripts/start.ts` works too once they are in place.
@@ -15,6 +15,7 @@ import { clearLeftovers } from './local/leftovers';
 import { acquireRunnerLock } from './local/lock';
 import { assertPortsFree } from './local/ports';
 import { ServiceProcess } from './local/service-process';
+import { startEchoBot } from './local/echo-bot';
 import { demoOrigin, mintThroughStarship, startStarship, starshipUrl, type RunningStarship } from './local/starship';
 
 const DRAIN_GRACE_MS = 15_000;
@@ -42,7 +43,7 @@ async function stopEverything(): Promise<void> {
     say('stopping Starship (nginx)');
     await running.starship.nginx.stop(forced ? 0 : 5000).catch((error: unknown) => warn(`nginx: ${String(error)}`));
   }
-  const order = ['orchestrator', 'federated-auth', 'scoped-auth'];
+  const order = ['echo-bot', 'webhook-dispatcher', 'orchestrator', 'federated-auth', 'scoped-auth'];
   const services = [...running.services].sort((a, b) => order.indexOf(a.spec.name) - order.indexOf(b.spec.name));
   for (const service of services) {
     if (service.running) say(`stopping ${service.spec.name} (SIGTERM, drain)`);
@@ -106,6 +107,8 @@ function serviceEnv(config: RunnerConfig, name: string, port: number, databaseUr
   const common = { ...process.env, NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port) };
   if (name === 'scoped-auth') return common;
   if (name === 'federated-auth') return { ...common, SCOPED_AUTH_URL: urls.scoped };
+  // Development: receivers on this machine (http, loopback) are allowed, so a local bot or RequestBin-like tool works.
+  if (name === 'webhook-dispatcher') return { ...common, DATABASE_URL: databaseUrl, WEBHOOK_ALLOW_LOCAL_URLS: 'true' };
   return { ...common, DATABASE_URL: databaseUrl, FEDERATED_AUTH_URL: urls.federated, SCOPED_AUTH_URL: urls.scoped, TRUSTED_PROXIES: 'loopback' };
 }
 
@@ -126,9 +129,11 @@ function printSummary(config: RunnerConfig, demo: DemoAccount, databaseUrl: stri
     ['orchestrator (internal)', `http://127.0.0.1:${config.ports.orchestrator}`],
     ['federated-auth (internal)', `http://127.0.0.1:${config.ports.federatedAuth}`],
     ['scoped-auth (internal)', `http://127.0.0.1:${config.ports.scopedAuth}`],
+    ['webhook dispatcher', `running (health http://127.0.0.1:${config.ports.webhookDispatcher}/readyz); add one: pnpm webchat-admin webhooks add ${demo.accountSid} --url URL`],
     ['PostgreSQL', databaseUrl.replace(/:[^:@/]*@/, ':***@')],
     ['Demo account', demo.accountSid],
     ['Demo deployment key', demo.deploymentKey],
+    ...(config.echoBot ? [['Echo bot', `answers every guest message (http://127.0.0.1:${config.echoBot.port}/webhooks)`] as [string, string]] : []),
     // No agent desk is built yet: conversations land in Postgres; say so rather than leave a newcomer looking.
     ['Agent desk', 'not built yet: conversations and messages are in PostgreSQL (tables conversations, messages)'],
     ['Operator CLI', `pnpm webchat-admin accounts show ${demo.accountSid}   (also: config import, origins refused)`],
@@ -162,10 +167,12 @@ async function main(): Promise<void> {
   const demo = await step('database migrated and demo account seeded', () => prepareDemoData(databaseUrl, demoOrigin(config)));
 
   const tsxLoader = require.resolve('tsx', { paths: [config.repo] });
-  const specs = [
-    { name: 'scoped-auth', port: config.ports.scopedAuth, color: 'magenta' as const },
-    { name: 'federated-auth', port: config.ports.federatedAuth, color: 'blue' as const },
-    { name: 'orchestrator', port: config.ports.orchestrator, color: 'cyan' as const },
+  const specs: Array<{ name: string; port: number; color: 'magenta' | 'blue' | 'cyan' | 'green'; dir?: string; entry?: string }> = [
+    { name: 'scoped-auth', port: config.ports.scopedAuth, color: 'magenta' },
+    { name: 'federated-auth', port: config.ports.federatedAuth, color: 'blue' },
+    { name: 'orchestrator', port: config.ports.orchestrator, color: 'cyan' },
+    // Its own process from the orchestrator package: delivers conversation events to webhooks.
+    { name: 'webhook-dispatcher', port: config.ports.webhookDispatcher, color: 'green', dir: 'orchestrator', entry: 'src/webhook-dispatcher.ts' },
   ];
   // Development keys are written atomically (first writer wins), so the three can start together.
   await step('services ready', async () => {
@@ -173,7 +180,8 @@ async function main(): Promise<void> {
       const sink = new LogSink(spec.name, spec.color, join(config.dataDir, 'logs', `${spec.name}.log`));
       running.sinks.push(sink);
       const env = serviceEnv(config, spec.name, spec.port, databaseUrl);
-      const service = new ServiceProcess({ name: spec.name, dir: join(config.repo, 'services', spec.name), port: spec.port, env }, sink, tsxLoader);
+      const dir = join(config.repo, 'services', spec.dir ?? spec.name);
+      const service = new ServiceProcess({ name: spec.name, dir, port: spec.port, env, ...(spec.entry ? { entry: spec.entry } : {}) }, sink, tsxLoader);
       running.services.push(service);
       void service.exited.then(() => {
         if (!stopping) void shutdown(`${spec.name} ${service.describeExit()} unexpectedly`, 1);
@@ -187,6 +195,15 @@ async function main(): Promise<void> {
   running.stopFollowing = followFile(running.starship.accessLog, (line) => access.line(line));
   const check = await step('self-check: token minted through Starship', () => mintThroughStarship(config, demo.deploymentKey));
   say(paint('gray', `  (request ${check.requestId}, ${check.ms} ms)`));
+  if (config.echoBot) {
+    const sink = new LogSink('echo-bot', 'green', join(config.dataDir, 'logs', 'echo-bot.log'));
+    running.sinks.push(sink);
+    const bot = await step('echo bot connected (agent "Echo", webhook on message.created)', () => startEchoBot(config, demo.accountSid, databaseUrl, sink, tsxLoader));
+    running.services.push(bot);
+    void bot.exited.then(() => {
+      if (!stopping) void shutdown(`echo-bot ${bot.describeExit()} unexpectedly`, 1);
+    });
+  }
   printSummary(config, demo, databaseUrl, Date.now() - startedAt);
 }
 

@@ -13,6 +13,7 @@
  *   BENCH_RESULTS_DIR       default <repo>/bench-results
  *   BENCH_DATA_DIR          private cluster, nginx prefixes, logs (default <repo>/.data/bench)
  *   BENCH_LOG_LEVEL         the services' LOG_LEVEL (default warn)
+ *   BENCH_WEBHOOKS=0        skip the webhook benchmark (scripts/bench/webhooks.ts: events/s, lag p50/p99 at 200 msg/s)
  *   BENCH_CPU_PROF=1        run the services (and the echo hops) with --cpu-prof; the profiles and a
  *                           summary of the top self-time functions per scenario land in <results>/profiles/
  */
@@ -25,6 +26,7 @@ import { summariseDirectory } from './profile';
 import { renderMarkdown } from './report';
 import { SCENARIO_IDS, type ScenarioId } from './scenarios';
 import { claimDataDir } from './system';
+import { runWebhookBenchmark } from './webhooks';
 
 const say = (line: string) => process.stdout.write(`${paint('bold', 'bench')}            ${paint('gray', '|')} ${line}\n`);
 
@@ -134,6 +136,15 @@ async function main(): Promise<number> {
     say(`CPU profiles and their summary: ${options.cpuProfDir}`);
   }
   say(`results: ${join(options.resultsDir, 'latest.json')}, ${join(options.resultsDir, 'latest.md')}`);
+  if (process.env.BENCH_WEBHOOKS !== '0') {
+    const releaseAgain = claimDataDir(options.dataDir, say);
+    try {
+      await runWebhookBenchmark({ dataDir: options.dataDir, resultsDir: options.resultsDir, short: options.durationSeconds < 3, log: say });
+    } finally {
+      releaseAgain();
+    }
+    say(`webhook results: ${join(options.resultsDir, 'webhooks.json')}, ${join(options.resultsDir, 'webhooks.md')}`);
+  }
   if (!report.ok) {
     process.stderr.write(`${paint('red', 'bench: FAILED')}\n  - ${report.failures.join('\n  - ')}\n`);
     return 1;

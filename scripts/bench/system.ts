@@ -111,13 +111,12 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
       rmSync(logs, { recursive: true, force: true });
     }
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
-    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt, ...referencePorts] = await freePorts(
-      13 + REFERENCE_KINDS.length * 6,
-    );
+    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt, dispatcher, ...referencePorts] =
+      await freePorts(14 + REFERENCE_KINDS.length * 6);
     const config: RunnerConfig = {
       repo: REPO_ROOT,
       dataDir,
-      ports: { postgres: pg!, orchestrator: orchestrator!, federatedAuth: federated!, scopedAuth: scoped!, starship: starship!, demo: demo!, demoAlt: demoAlt! },
+      ports: { postgres: pg!, orchestrator: orchestrator!, federatedAuth: federated!, scopedAuth: scoped!, webhookDispatcher: dispatcher!, starship: starship!, demo: demo!, demoAlt: demoAlt! },
       databaseUrl: undefined,
       readyTimeoutMs: 60_000,
     };

@@ -4,12 +4,14 @@ import { z } from 'zod';
 import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '../../services/orchestrator/src/config';
 import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '../../services/scoped-auth/src/config';
 import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '../../services/federated-auth/src/config';
+import { DISPATCHER_SECRETS, dispatcherEnv } from '../../services/orchestrator/src/webhooks/config';
 
 /** Every service's environment, from the same zod schemas the services validate at start-up. */
 export const SERVICE_ENVIRONMENTS = [
   { service: 'orchestrator', schema: orchestratorEnv, secrets: ORCHESTRATOR_SECRETS as readonly string[] },
   { service: 'federated-auth', schema: FederatedAuthEnv, secrets: FEDERATED_AUTH_SECRETS as readonly string[] },
   { service: 'scoped-auth', schema: ScopedAuthEnv, secrets: SCOPED_AUTH_SECRETS as readonly string[] },
+  { service: 'webhook-dispatcher', schema: dispatcherEnv, secrets: DISPATCHER_SECRETS as readonly string[] },
 ];
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -12,6 +12,7 @@ export interface RunnerConfig {
     orchestrator: number;
     federatedAuth: number;
     scopedAuth: number;
+    webhookDispatcher: number;
     starship: number;
     demo: number;
     demoAlt: number;
@@ -20,6 +21,8 @@ export interface RunnerConfig {
   databaseUrl: string | undefined;
   /** How long each service may take to become ready. */
   readyTimeoutMs: number;
+  /** WEBCHAT_ECHO_BOT=1: also connect and run examples/echo-bot (on ECHO_BOT_PORT, default 3900). */
+  echoBot?: { port: number };
 }
 
 const PORT_VARIABLES = {
@@ -27,6 +30,7 @@ const PORT_VARIABLES = {
   orchestrator: ['ORCHESTRATOR_PORT', 4000, 'the orchestrator'],
   federatedAuth: ['FEDERATED_AUTH_PORT', 4100, 'federated-auth'],
   scopedAuth: ['SCOPED_AUTH_PORT', 4200, 'scoped-auth'],
+  webhookDispatcher: ['WEBHOOK_DISPATCHER_PORT', 4300, "the webhook dispatcher's health endpoints"],
   starship: ['STARSHIP_PORT', 8080, 'Starship, the public edge'],
   demo: ['DEMO_PORT', 3000, 'the demo site (the allowed origin)'],
   demoAlt: ['DEMO_ALT_PORT', 3001, 'the second demo site (a not-allowed origin)'],
@@ -58,8 +62,10 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
   if (/\s/.test(dataDir)) problems.push(`WEBCHAT_DATA_DIR must not contain whitespace (nginx and PostgreSQL paths): ${dataDir}`);
   const readyTimeoutMs = Number(env.WEBCHAT_READY_TIMEOUT_MS || 60_000);
   if (!Number.isFinite(readyTimeoutMs) || readyTimeoutMs <= 0) problems.push('WEBCHAT_READY_TIMEOUT_MS must be a positive number');
+  const echoBotPort = Number(env.ECHO_BOT_PORT || 3900);
+  if (env.WEBCHAT_ECHO_BOT === '1' && (!Number.isInteger(echoBotPort) || echoBotPort < 1 || echoBotPort > 65535)) problems.push('ECHO_BOT_PORT must be a port (1-65535)');
   if (problems.length > 0) throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);
-  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs };
+  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs, ...(env.WEBCHAT_ECHO_BOT === '1' ? { echoBot: { port: echoBotPort } } : {}) };
 }
 
 /** Every port the runner will bind, with what for and how to move it. */

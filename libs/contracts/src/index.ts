@@ -7,4 +7,5 @@ export * from './orchestrator';
 export * from './route';
 export * from './openapi';
 export * from './routes';
+export * from './webhooks';
 export * from './widget-configuration';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Problem, PROBLEM_CONTENT_TYPE } from './problem';
 import { isServiceRoute, type RouteSpec } from './route';
+import { WEBHOOK_DESCRIPTION, type WebhookDeclaration } from './webhooks';
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -16,7 +17,34 @@ function parametersOf(schema: z.ZodObject | undefined, where: 'path' | 'query') 
 }
 
 /** Builds the OpenAPI 3.1 description from the same zod schemas the code validates with. */
-export function buildOpenApi(info: { title: string; version: string; description?: string }, routes: readonly RouteSpec[]) {
+/** OpenAPI 3.1 `webhooks`: the requests we send to customers' endpoints, keyed by event type. */
+function webhooksOf(declarations: readonly WebhookDeclaration[]) {
+  return Object.fromEntries(
+    declarations.map((declaration) => [
+      declaration.type,
+      {
+        post: {
+          operationId: `webhook_${declaration.type.replace('.', '_')}`,
+          summary: declaration.summary,
+          description: WEBHOOK_DESCRIPTION,
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(declaration.schema, 'output') } } },
+          responses: {
+            '2XX': { description: 'Delivered' },
+            '410': { description: 'Gone: the endpoint is disabled' },
+            default: { description: 'Retried with backoff for up to 24 h' },
+          },
+        },
+      },
+    ]),
+  );
+}
+
+export function buildOpenApi(
+  info: { title: string; version: string; description?: string },
+  routes: readonly RouteSpec[],
+  webhooks: readonly WebhookDeclaration[] = [],
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   const problemSchema = jsonSchema(Problem, 'output');
   for (const route of routes) {
@@ -57,6 +85,7 @@ export function buildOpenApi(info: { title: string; version: string; description
     openapi: '3.1.0',
     info,
     paths,
+    ...(webhooks.length > 0 ? { webhooks: webhooksOf(webhooks) } : {}),
     components: {
       schemas: { Problem: problemSchema },
       securitySchemes: {

@@ -7,6 +7,7 @@ import { configVariables } from '@webchat/config';
 import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '../../../services/federated-auth/src/config';
 import { cliEnv } from '../../../services/orchestrator/src/cli/config';
 import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '../../../services/orchestrator/src/config';
+import { DISPATCHER_SECRETS, dispatcherEnv } from '../../../services/orchestrator/src/webhooks/config';
 import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '../../../services/scoped-auth/src/config';
 import type { K8sObject } from './k8s-validate';
 
@@ -25,6 +26,7 @@ export const PROGRAMS: Record<string, DeployedProgram> = {
   orchestrator: { schema: orchestratorEnv, secrets: ORCHESTRATOR_SECRETS, compose: ['orchestrator'], k8s: { kind: 'Deployment', name: 'orchestrator' } },
   'federated-auth': { schema: FederatedAuthEnv, secrets: FEDERATED_AUTH_SECRETS, compose: ['federated-auth'], k8s: { kind: 'Deployment', name: 'federated-auth' } },
   'scoped-auth': { schema: ScopedAuthEnv, secrets: SCOPED_AUTH_SECRETS, compose: ['scoped-auth'], k8s: { kind: 'Deployment', name: 'scoped-auth' } },
+  'webhook-dispatcher': { schema: dispatcherEnv, secrets: DISPATCHER_SECRETS, compose: ['webhook-dispatcher'], k8s: { kind: 'Deployment', name: 'webhook-dispatcher' } },
   // webchat-admin (migrate, seed-demo) reads only the database URL.
   'webchat-admin': { schema: cliEnv, secrets: ['DATABASE_URL'], compose: ['migrate', 'seed-demo'], k8s: { kind: 'Job', name: 'webchat-migrate' } },
 };
@@ -56,6 +58,10 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
     WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
     IDENTITY_SECRETS_KEY: 'only `identity-secret` commands need it; migrations and seed-demo run without it',
   },
+  'webhook-dispatcher': {
+    WEBHOOK_SWEEP_GRACE_SECONDS: '30 s after a delivery was due, its dispatcher is taken for dead; tuned with the code',
+    WEBHOOK_POLL_INTERVAL_MS: 'jobs arrive by LISTEN/NOTIFY; the 2 s poll is only the fallback',
+  },
 };
 
 /** Read outside the schemas, so also expected: @webchat/config's isProductionEnv reads NODE_ENV. */
@@ -64,6 +70,7 @@ export const ALSO_READ: Record<string, string[]> = {
   'federated-auth': ['NODE_ENV'],
   'scoped-auth': ['NODE_ENV'],
   'webchat-admin': [],
+  'webhook-dispatcher': [],
 };
 
 export const schemaVariables = (program: string): string[] => {

@@ -100,7 +100,7 @@ describe('the compose system', () => {
         .sort();
     expect(peers('starship')).toEqual(['demo', 'orchestrator']);
     expect(peers('scoped-auth')).toEqual(['federated-auth', 'orchestrator']);
-    expect(peers('postgres')).toEqual(['migrate', 'orchestrator', 'seed-demo']);
+    expect(peers('postgres')).toEqual(['migrate', 'orchestrator', 'seed-demo', 'webhook-dispatcher']);
   });
 
   test('application containers run read-only with every capability dropped', () => {

@@ -197,14 +197,14 @@ describe('every object is accounted for', () => {
     const counts: Record<string, number> = {};
     for (const o of objectsOf('k8s/overlays/prod')) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
     expect(counts).toEqual({
-      ServiceAccount: 4,
-      ConfigMap: 4,
+      ServiceAccount: 5,
+      ConfigMap: 5,
       Service: 4,
-      Deployment: 4,
+      Deployment: 5,
       HorizontalPodAutoscaler: 4,
-      PodDisruptionBudget: 4,
+      PodDisruptionBudget: 5,
       Job: 1,
-      NetworkPolicy: 8,
+      NetworkPolicy: 10,
     });
     expect(new Set(objectsOf('k8s/overlays/prod').map((o) => o.metadata?.namespace))).toEqual(new Set(['webchat']));
     expect(objectsOf('k8s/overlays/prod').map(describeObject)).toContain('Job/webchat-migrate');

@@ -13,7 +13,7 @@ const DATABASE_CIDR: Record<string, string> = {
   'k8s/overlays/prod': '10.20.0.0/24',
 };
 
-const WORKLOADS = ['starship', 'orchestrator', 'federated-auth', 'scoped-auth'];
+const WORKLOADS = ['starship', 'orchestrator', 'federated-auth', 'scoped-auth', 'webhook-dispatcher'];
 
 const DIAGRAM_EDGES = [
   'anywhere -> starship:8080/TCP', // the browser, through the LoadBalancer
@@ -22,9 +22,11 @@ const DIAGRAM_EDGES = [
   'orchestrator -> scoped-auth:4200/TCP', // token validation (WebChannels, refresh)
   'federated-auth -> scoped-auth:4200/TCP',
   'orchestrator -> postgres:5432/TCP',
+  'webhook-dispatcher -> postgres:5432/TCP', // the outbox and its job queue (issue 15)
 ];
 const SUPPORT_EDGES = [
   'orchestrator -> internet:443/TCP', // LaunchDarkly
+  'webhook-dispatcher -> internet:*/TCP', // customers' webhook receivers (any port, public addresses only)
   ...WORKLOADS.flatMap((w) => [`${w} -> kube-dns:53/UDP`, `${w} -> kube-dns:53/TCP`]),
 ];
 

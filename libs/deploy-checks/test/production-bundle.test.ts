@@ -103,7 +103,7 @@ describe('the production bundles (node dist/start.js, no node_modules)', () => {
   test('each image folder holds only the bundle and its data files', () => {
     expect(readdirSync(appDir('scoped-auth')).sort()).toEqual(['dist']);
     expect(readdirSync(appDir('orchestrator')).sort()).toEqual(['dist', 'flags', 'migrations']);
-    expect(readdirSync(join(appDir('orchestrator'), 'dist')).filter((f) => f.endsWith('.js')).sort()).toEqual(['start.js', 'webchat-admin.js']);
+    expect(readdirSync(join(appDir('orchestrator'), 'dist')).filter((f) => f.endsWith('.js')).sort()).toEqual(['start.js', 'webchat-admin.js', 'webhook-dispatcher.js']);
   });
 
   test('when scoped-auth starts in production with its secrets, then /healthz and /readyz answer, and SIGTERM stops it cleanly', async () => {

@@ -1,6 +1,6 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '@webchat/logger';
-import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec } from '@webchat/contracts';
+import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec, type WebhookDeclaration } from '@webchat/contracts';
 import { requestId } from './request-id';
 import { bodyParsers, type BodyOptions } from './body';
 import { createMetrics, matchedRoute, type Metrics } from './metrics';
@@ -19,7 +19,7 @@ export interface ServiceAppOptions<G = never> {
   /** Named checks for /readyz; a failing or throwing check makes the service not ready. */
   readiness?: Record<string, ReadinessCheck>;
   /** The service's declared routes: the OpenAPI document is built from them and each must be mounted. */
-  api?: { info: { title: string; version: string; description?: string }; routes: readonly RouteSpec[] };
+  api?: { info: { title: string; version: string; description?: string }; routes: readonly RouteSpec[]; webhooks?: readonly WebhookDeclaration[] };
   /** A ready-made document, for an app without declared routes. */
   openapi?: OpenApiDocument;
   /** Default `fail`: a handler answering outside its contract is a 500 (development and test). Production passes `report`. */
@@ -90,7 +90,7 @@ export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mount
   const { service, logger } = options;
   const metrics = options.metrics ?? createMetrics(service);
   const lifecycle = { draining: false };
-  const openapi = options.api ? buildOpenApi(options.api.info, [...operationalRoutes, ...options.api.routes]) : options.openapi;
+  const openapi = options.api ? buildOpenApi(options.api.info, [...operationalRoutes, ...options.api.routes], options.api.webhooks) : options.openapi;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -16,7 +16,7 @@ const SESSION_MAX_AGE_SECONDS = 86_400;
 describe('token attacks through Starship, on refresh and on every WebChannels route: all refused with the right code, nothing minted or written', () => {
   let stack: Stack;
   let scoped: HostedScopedAuth;
-  let account: { accountSid: string; deploymentKey: string };
+  let account: { accountSid: string; deploymentKey: string; keyId: string };
   let other: { accountSid: string; deploymentKey: string };
   let conversationSid: string;
   let identity: string;
@@ -89,7 +89,7 @@ describe('token attacks through Starship, on refresh and on every WebChannels ro
   }
 
   test('sanity: a token forged with the real keys and good claims is accepted everywhere (so each refusal below is for its one defect)', async () => {
-    const [valid] = await forgedTokens(stack.system.scopedAuth.material, account.accountSid, ['a good token'], { identity });
+    const [valid] = await forgedTokens(stack.system.scopedAuth.material, account.accountSid, ['a good token'], { identity, deploymentKeyId: account.keyId });
     for (const [route, request] of uses(valid!.token)) {
       const response = await send(stack.edge.port, request);
       noteTokens(stack.watch, response.text);

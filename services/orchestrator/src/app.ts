@@ -1,5 +1,5 @@
 import type { Logger } from '@webchat/logger';
-import { buildOpenApi, operationalRoutes, orchestratorRoutes } from '@webchat/contracts';
+import { buildOpenApi, operationalRoutes, orchestratorRoutes, webhookDeclarations } from '@webchat/contracts';
 import { createServiceApp, type ContractViolations, type Metrics, type ReadinessCheck, type ServiceApp } from '@webchat/http-kit';
 import type { OrchestratorConfig } from './config';
 import type { AccountLookup } from './domain/accounts';
@@ -50,7 +50,7 @@ export interface OrchestratorDeps {
 
 const ORCHESTRATOR_INFO = { title: 'Flex Webchat Orchestrator', version: '2.0.0', description: 'Public webchat API (through Starship)' };
 
-export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes]);
+export const orchestratorOpenApi = () => buildOpenApi(ORCHESTRATOR_INFO, [...operationalRoutes, ...orchestratorRoutes], webhookDeclarations);
 
 /** What Starship publishes at /v2/openapi.json: the routes a browser or an integrator may call, nothing internal. */
 export const publicOpenApi = () =>
@@ -79,7 +79,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       body: { limit: deps.config.BODY_LIMIT_BYTES.toString(), allowForm: true },
       trustProxy: deps.config.TRUSTED_PROXIES,
       readiness: deps.readiness ?? {},
-      api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes },
+      api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes, webhooks: webhookDeclarations },
       guest: guestStep(webChannels),
       ...(deps.config.contractViolations ? { contractViolations: deps.config.contractViolations } : {}),
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],

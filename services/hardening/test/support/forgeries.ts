@@ -22,12 +22,13 @@ export async function forgedTokens(
   material: TokenKeyMaterial,
   accountSid: string,
   only?: string[],
-  extra: { genuine?: string; serviceToken?: string; identity?: string } = {},
+  extra: { genuine?: string; serviceToken?: string; identity?: string; deploymentKeyId?: string } = {},
 ): Promise<Forgery[]> {
   const sig = material.signing.find((k) => k.kid === material.activeSigningKid)!;
   const enc = material.encryption.find((k) => k.kid === material.activeEncryptionKid)!;
   if (!sig.privateKey) throw new Error('the active signing key has no private key');
-  const claims = (overrides: Record<string, unknown> = {}) => guestClaims(accountSid, { ...(extra.identity ? { sub: extra.identity } : {}), ...overrides });
+  const claims = (overrides: Record<string, unknown> = {}) =>
+    guestClaims(accountSid, { ...(extra.identity ? { sub: extra.identity } : {}), ...(extra.deploymentKeyId ? { dki: extra.deploymentKeyId } : {}), ...overrides });
   const signed = (overrides: Record<string, unknown> = {}, header: Record<string, unknown> = {}) => sign(claims(overrides), sig.privateKey!, { kid: sig.kid, ...header });
   const sealed = (inner: string, fields: Record<string, unknown> = {}) => encrypt(inner, enc, fields);
   const attacker = signingKey(sig.kid);

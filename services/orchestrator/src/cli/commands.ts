@@ -6,8 +6,9 @@ import { formatAccount, formatKey, toJson } from './format';
 import { seedDemo } from './seed-demo';
 import type { RefusedOriginRepository } from '../data-access/refused-origins';
 import { WIDGET_COMMANDS, widgetFlagOptions, widgetFromFlags } from './widget-commands';
+import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands';
 
-export interface CommandContext {
+export interface CommandContext extends WebhookCommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
   refusedOrigins(): Promise<RefusedOriginRepository>;
@@ -162,6 +163,7 @@ export const COMMANDS: Record<string, Command> = {
     context.out(formatAccount(seed.account));
     context.out(`Deployment key: ${seed.key}`);
   },
+  ...WEBHOOK_COMMANDS,
 };
 
 /** `accounts list` → the command and its remaining arguments. */

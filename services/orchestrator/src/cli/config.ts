@@ -22,13 +22,16 @@ export interface CliConfig {
   source: string;
   /** null when not configured in production: identity-secret commands then refuse to run. */
   identitySecretsKey: string | null;
+  /** Outside production, webhook URLs may be http or loopback/private (a receiver on 127.0.0.1). */
+  allowLocalWebhookUrls: boolean;
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env, devSecretsDir = defaultDevSecretsDir()): CliConfig {
   const withKey = isProductionEnv(env) || env.IDENTITY_SECRETS_KEY ? env : { ...env, IDENTITY_SECRETS_KEY: devIdentitySecretsKey(devSecretsDir) };
   const config = loadConfig(cliEnv, withKey);
   const identitySecretsKey = config.IDENTITY_SECRETS_KEY ?? null;
-  if (config.DATABASE_URL) return { databaseUrl: config.DATABASE_URL, source: 'DATABASE_URL', identitySecretsKey };
+  const allowLocalWebhookUrls = !isProductionEnv(env);
+  if (config.DATABASE_URL) return { databaseUrl: config.DATABASE_URL, source: 'DATABASE_URL', identitySecretsKey, allowLocalWebhookUrls };
   const source = env.WEBCHAT_PG_PORT ? `WEBCHAT_PG_PORT=${config.WEBCHAT_PG_PORT}` : `the local default port ${config.WEBCHAT_PG_PORT}`;
-  return { databaseUrl: localDatabaseUrl(config.WEBCHAT_PG_PORT), source, identitySecretsKey };
+  return { databaseUrl: localDatabaseUrl(config.WEBCHAT_PG_PORT), source, identitySecretsKey, allowLocalWebhookUrls };
 }

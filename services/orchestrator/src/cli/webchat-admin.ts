@@ -1,6 +1,7 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createWebhookRepository } from '../data-access/webhook-repository';
 import { createIdentitySecretRepository, IdentitySecretSealer } from '../data-access/identity-secrets';
 import { devIdentitySecretsKey } from '../config';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
@@ -14,6 +15,8 @@ import { USAGE } from './usage';
 
 export interface CliIo {
   databaseUrl: string;
+  /** Webhook URLs may be http or loopback/private (development and test only). */
+  allowLocalWebhookUrls?: boolean;
   /** Which setting chose the database (printed with it); default "DATABASE_URL". */
   databaseSource?: string;
   stdout: { write(chunk: string): unknown };
@@ -123,6 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const context: CommandContext = {
     repository: async () => createAccountRepository(database()),
     refusedOrigins: async () => createRefusedOriginRepository(database()),
+    webhooks: async () => createWebhookRepository(database(), { allowLocal: io.allowLocalWebhookUrls ?? true }),
     async migrate({ createDatabase: create }) {
       line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
       if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
@@ -167,6 +171,7 @@ export async function main(): Promise<void> {
   process.exitCode = await runCli(process.argv.slice(2), {
     databaseUrl: config.databaseUrl,
     databaseSource: config.source,
+    allowLocalWebhookUrls: config.allowLocalWebhookUrls,
     identitySecretsKey: config.identitySecretsKey,
     stdout: process.stdout,
     stderr: process.stderr,

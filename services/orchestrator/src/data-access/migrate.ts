@@ -43,7 +43,21 @@ function isEsmRefusal(error: unknown): boolean {
   return code === 'ERR_REQUIRE_ESM' || (typeof message === 'string' && message.includes('Must use import to load ES Module'));
 }
 
+type GraphileWorker = typeof import('graphile-worker');
+
+/*
+ * graphile-worker keeps its own schema (`graphile_worker`) with its own migrations. The webhooks migration's
+ * trigger calls graphile_worker.add_job, so that schema is installed (or upgraded) first, on every `migrate`.
+ * It tolerates concurrent runs (a clash means another process did it).
+ */
+async function installJobQueueInProcess(plan: Plan): Promise<void> {
+  if (plan.direction !== 'up') return;
+  const { runMigrations, Logger }: GraphileWorker = await import('graphile-worker');
+  await runMigrations({ connectionString: plan.databaseUrl, logger: new Logger(() => () => undefined) });
+}
+
 async function runInProcess(plan: Plan, log: (line: string) => void): Promise<void> {
+  await installJobQueueInProcess(plan);
   const { runner }: NodePgMigrate = await import('node-pg-migrate');
   // Errors are thrown as well as logged: logging them too would print every failure twice.
   await runner({ ...runnerOptions(plan), logger: { debug: log, info: log, warn: log, error: () => undefined } });
@@ -51,9 +65,13 @@ async function runInProcess(plan: Plan, log: (line: string) => void): Promise<vo
 
 const CHILD_SCRIPT = `
 import { runner } from 'node-pg-migrate';
+import { runMigrations, Logger } from 'graphile-worker';
 const options = JSON.parse(process.env.WEBCHAT_MIGRATE_OPTIONS);
 const log = (line) => process.stdout.write(String(line) + '\\n');
-runner({ ...options, logger: { debug: log, info: log, warn: log, error: () => {} } }).then(
+const queue = options.direction === 'up'
+  ? runMigrations({ connectionString: options.databaseUrl, logger: new Logger(() => () => {}) })
+  : Promise.resolve();
+queue.then(() => runner({ ...options, logger: { debug: log, info: log, warn: log, error: () => {} } })).then(
   () => process.exit(0),
   (error) => { process.stderr.write(JSON.stringify({ message: String(error?.message || error), code: error?.code })); process.exit(1); },
 );`;

@@ -1,0 +1,101 @@
+/**
+ * The echo bot against the documented agent API contract (POST /v2/Conversations/{sid}/Messages, Bearer wk_...,
+ * { body }). The agent API (issue 14) is built on another branch: until it is merged, a real HTTP server on
+ * loopback stands in for it and records what the bot sends. Events are signed with the same Standard Webhooks
+ * library the dispatcher uses.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { createEchoBot } from '../src/bot';
+
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
+const agentKey = `wk_${randomBytes(16).toString('hex')}`;
+const conversationSid = `CH${randomBytes(16).toString('hex')}`;
+
+interface Reply { path: string; authorization?: string; body: { body: string } }
+let replies: Reply[] = [];
+let apiStatus = 201;
+let api: http.Server;
+let bot: http.Server;
+let botUrl: string;
+
+const listen = (server: http.Server) =>
+  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+
+beforeAll(async () => {
+  api = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      replies.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
+      res.writeHead(apiStatus, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const apiPort = await listen(api);
+  bot = createEchoBot({ webhookSecret: secret, apiBaseUrl: `http://127.0.0.1:${apiPort}`, agentKey });
+  botUrl = `http://127.0.0.1:${await listen(bot)}/webhooks`;
+});
+
+afterAll(async () => {
+  for (const server of [bot, api]) await new Promise((resolve) => server.close(resolve));
+});
+
+beforeEach(() => {
+  replies = [];
+  apiStatus = 201;
+});
+
+const eventId = () => `EV${randomBytes(16).toString('hex')}`;
+function message(author: string, body: string, id = eventId()) {
+  return { id, type: 'message.created', createdAt: new Date().toISOString(), accountSid: `AC${'0'.repeat(32)}`, data: { messageSid: `IM${'1'.repeat(32)}`, conversationSid, author, body, createdAt: new Date().toISOString() } };
+}
+async function deliver(event: { id: string }, signWith = secret) {
+  const body = JSON.stringify(event);
+  const now = new Date();
+  const response = await fetch(botUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': event.id,
+      'webhook-timestamp': Math.floor(now.getTime() / 1000).toString(),
+      'webhook-signature': new Webhook(signWith).sign(event.id, now, body),
+    },
+    body,
+  });
+  return response.status;
+}
+
+describe('echo bot', () => {
+  it('when a guest message arrives signed, then it answers once through the agent API as the bot', async () => {
+    expect(await deliver(message('guest', 'hello'))).toBe(204);
+    expect(replies).toEqual([{ path: `/v2/Conversations/${conversationSid}/Messages`, authorization: `Bearer ${agentKey}`, body: { body: 'Echo: hello' } }]);
+  });
+
+  it('when the signature is made with another secret, then 401 and no reply', async () => {
+    expect(await deliver(message('guest', 'forged'), `whsec_${randomBytes(32).toString('base64')}`)).toBe(401);
+    expect(replies).toHaveLength(0);
+  });
+
+  it('when the message is its own (or any non-guest) message, then it does not answer (no loop)', async () => {
+    expect(await deliver(message('agent', 'Echo: hello'))).toBe(204);
+    expect(await deliver(message('system', 'Welcome'))).toBe(204);
+    expect(replies).toHaveLength(0);
+  });
+
+  it('when the same event is delivered twice (at least once), then it answers once', async () => {
+    const event = message('guest', 'twice');
+    expect(await deliver(event)).toBe(204);
+    expect(await deliver(event)).toBe(204);
+    expect(replies).toHaveLength(1);
+  });
+
+  it('when the agent API fails, then it answers 503 so the dispatcher retries the same event, and the retry replies', async () => {
+    const event = message('guest', 'retry me');
+    apiStatus = 503;
+    expect(await deliver(event)).toBe(503);
+    apiStatus = 201;
+    expect(await deliver(event)).toBe(204);
+    expect(replies.map((r) => r.body.body)).toEqual(['Echo: retry me', 'Echo: retry me']);
+  });
+});
