@@ -76,7 +76,7 @@ export async function buildService(name: string, { outDir, quiet = false }: Buil
     entryNames: '[name]',
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     sourcemap: 'linked',
     // Stack traces and logged error names stay readable.

@@ -3,12 +3,22 @@
 set -euo pipefail
 
 PNPM_VERSION=12.4.2
-DEBIAN_PACKAGES=(postgresql nginx-light chromium)
+# docker.io, docker-compose and debootstrap: the container suite (tests/deploy-checks/engine) runs its own
+# dockerd and makes its own base images.
+DEBIAN_PACKAGES=(postgresql nginx-light chromium docker.io docker-compose debootstrap)
 
 # corepack fails on this registry's signatures, so pnpm comes from npm.
 if [ "$(pnpm -v 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   echo "ensure-system-deps: installing pnpm@$PNPM_VERSION" >&2
   npm i -g --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2
+fi
+
+# The Kubernetes checks render k8s/ with `kubectl kustomize`. kubectl is preinstalled on the development and CI
+# machines; where it is missing it comes from Kubernetes' own apt repository, not Debian's archive.
+if ! command -v "${KUBECTL:-kubectl}" > /dev/null 2>&1; then
+  echo "ensure-system-deps: kubectl is missing (needed by tests/deploy-checks: kubectl kustomize). Install kubectl 1.27 or" >&2
+  echo "  later, e.g. the Debian package kubectl from https://pkgs.k8s.io/core:/stable:/v1.32/deb/, or set KUBECTL to its path." >&2
+  exit 1
 fi
 
 missing=()

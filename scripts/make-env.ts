@@ -7,15 +7,18 @@
  * An existing `.env` is kept (the Postgres volume was initialised with its password); `--force`
  * replaces it (then also `docker compose down -v`, or the old database refuses the new password).
  *
+ * It also writes the public files the containers mount, derived from .env on every run: the callers'
+ * public keys and the demo deployment key (--keys-dir), and the demo page (--demo-dir).
+ *
  * Options: --out FILE (default .env), --demo-dir DIR (default deploy/compose/demo),
- *          --base-url URL (where browsers reach Starship; default http://localhost:8080), --force.
+ *          --keys-dir DIR (default deploy/compose/keys), --base-url URL (where browsers reach Starship; default http://localhost:8080), --force.
  */
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '@webchat/local-infra';
-import { formatEnvFile, parseEnvFile, type EnvEntry } from '../libs/deploy-checks/src/env-file';
+import { formatEnvFile, parseEnvFile, type EnvEntry } from '../tests/deploy-checks/src/env-file';
 import { generateServiceKeyPair } from '@webchat/service-auth';
 import { generateDeploymentKey } from '@webchat/orchestrator/src/data-access/deployment-key';
 import { DEMO_ORIGIN } from '@webchat/orchestrator/src/cli/seed-demo';
@@ -34,17 +37,18 @@ const freshKid = (now: Date) => `k${now.toISOString().slice(0, 10).replace(/-/g,
 export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): EnvEntry[] {
   const kid = freshKid(now);
   const entries: EnvEntry[] = [
+    { name: 'COMPOSE_PROJECT_NAME', value: 'webchat', comment: 'The Compose project: containers, networks and the volume are named after it.' },
     { name: 'POSTGRES_PASSWORD', value: randomBytes(24).toString('hex'), comment: 'Password of the compose Postgres (also in DATABASE_URL). Set when its volume is first created.' },
     { name: 'FINGERPRINT_SECRET', value: randomBytes(32).toString('base64url'), comment: "orchestrator: HMAC key of the guests' fingerprints." },
     { name: 'IDENTITY_SECRETS_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator and its CLI: AES-256-GCM key the accounts' identity secrets are stored under." },
   ];
   for (const service of SERVICE_TOKEN_CALLERS) {
-    const { privateKeyPem, publicKeyPem } = generateServiceKeyPair();
-    const prefix = envPrefix(service);
-    entries.push(
-      { name: `${prefix}_SERVICE_AUTH_PRIVATE_KEY`, value: privateKeyPem, comment: `${service}: ES256 private key of its service tokens (PEM).` },
-      { name: `${prefix}_SERVICE_AUTH_PUBLIC_KEY`, value: publicKeyPem, comment: `${service}: its public key, mounted as ${service}.pub.pem where callees verify.` },
-    );
+    const { privateKeyPem } = generateServiceKeyPair();
+    entries.push({
+      name: `${envPrefix(service)}_SERVICE_AUTH_PRIVATE_KEY`,
+      value: privateKeyPem,
+      comment: `${service}: ES256 private key of its service tokens (PEM); its public half is written to ${service}.pub.pem.`,
+    });
   }
   entries.push(
     {
@@ -67,6 +71,7 @@ export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): E
 export interface MakeEnvOptions {
   out: string;
   demoDir: string;
+  keysDir: string;
   baseUrl: string;
   force?: boolean;
   launchDarklySdkKey?: string;
@@ -76,6 +81,23 @@ export interface MakeEnvResult {
   created: boolean;
   values: Map<string, string>;
   demoPage: string;
+  /** The files compose mounts as configs, by file name. */
+  keyFiles: Map<string, string>;
+}
+
+/** The public files docker-compose.yml mounts as configs, derived from the .env values. */
+export function composeConfigFiles(values: Map<string, string>): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const service of SERVICE_TOKEN_CALLERS) {
+    const variable = `${envPrefix(service)}_SERVICE_AUTH_PRIVATE_KEY`;
+    const privateKeyPem = values.get(variable);
+    if (!privateKeyPem) throw new Error(`.env has no ${variable}; run with --force to make new keys`);
+    files.set(`${service}.pub.pem`, createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString());
+  }
+  const deploymentKey = values.get('DEMO_DEPLOYMENT_KEY');
+  if (!deploymentKey) throw new Error('.env has no DEMO_DEPLOYMENT_KEY; run with --force to make a new one');
+  files.set('demo-deployment-key', deploymentKey);
+  return files;
 }
 
 export function makeEnv(options: MakeEnvOptions): MakeEnvResult {
@@ -87,10 +109,13 @@ export function makeEnv(options: MakeEnvOptions): MakeEnvResult {
     created = true;
   }
   const values = parseEnvFile(readFileSync(options.out, 'utf8'));
-  const deploymentKey = values.get('DEMO_DEPLOYMENT_KEY');
-  if (!deploymentKey) throw new Error(`${options.out} has no DEMO_DEPLOYMENT_KEY; run with --force to make a new one`);
+  const keyFiles = composeConfigFiles(values);
+  mkdirSync(options.keysDir, { recursive: true });
+  // Readable by the containers' non-root users: nothing here is secret.
+  for (const [name, content] of keyFiles) writeFileSync(join(options.keysDir, name), content, { mode: 0o644 });
+  const deploymentKey = keyFiles.get('demo-deployment-key') ?? '';
   const demoPage = writeDemoSite(options.demoDir, { deploymentKey, baseUrl: options.baseUrl, allowedOrigins: [DEMO_ORIGIN] });
-  return { created, values, demoPage };
+  return { created, values, demoPage, keyFiles };
 }
 
 function main(argv: string[]): void {
@@ -99,6 +124,7 @@ function main(argv: string[]): void {
     options: {
       out: { type: 'string', default: resolve(REPO_ROOT, '.env') },
       'demo-dir': { type: 'string', default: resolve(REPO_ROOT, 'deploy/compose/demo') },
+      'keys-dir': { type: 'string', default: resolve(REPO_ROOT, 'deploy/compose/keys') },
       'base-url': { type: 'string', default: 'http://localhost:8080' },
       force: { type: 'boolean', default: false },
     },
@@ -106,6 +132,7 @@ function main(argv: string[]): void {
   const result = makeEnv({
     out: resolve(values.out),
     demoDir: resolve(values['demo-dir']),
+    keysDir: resolve(values['keys-dir']),
     baseUrl: values['base-url'],
     force: values.force,
     launchDarklySdkKey: process.env.LAUNCHDARKLY_SDK_KEY ?? '',
@@ -115,6 +142,7 @@ function main(argv: string[]): void {
       ? `wrote ${values.out} with fresh keys (git-ignored; keep it private)\n`
       : `kept the existing ${values.out} (--force makes new keys; then docker compose down -v as well)\n`,
   );
+  process.stdout.write(`wrote the public files compose mounts to ${values['keys-dir']}\n`);
   process.stdout.write(`rendered the demo page ${result.demoPage}\nnext: docker compose up --build, then open ${DEMO_ORIGIN}\n`);
 }
 

@@ -133,9 +133,9 @@ function printSummary(config: RunnerConfig, demo: DemoAccount, databaseUrl: stri
     ['PostgreSQL', databaseUrl.replace(/:[^:@/]*@/, ':***@')],
     ['Demo account', demo.accountSid],
     ['Demo deployment key', demo.deploymentKey],
+    ['Agent desk', `${starshipUrl(config)}/desk/`],
+    ['Demo agent key (desk sign-in)', demo.agentKey],
     ...(config.echoBot ? [['Echo bot', `answers every guest message (http://127.0.0.1:${config.echoBot.port}/webhooks)`] as [string, string]] : []),
-    // No agent desk is built yet: conversations land in Postgres; say so rather than leave a newcomer looking.
-    ['Agent desk', 'not built yet: conversations and messages are in PostgreSQL (tables conversations, messages)'],
     ['Operator CLI', `pnpm webchat-admin accounts show ${demo.accountSid}   (also: config import, origins refused)`],
     ['Try the API', `curl -s '${starshipUrl(config)}/v2/Webchat/Configuration?deploymentKey=${demo.deploymentKey}' -H 'Origin: ${demoOrigin(config)}'`],
     ['API description', `${starshipUrl(config)}/v2/openapi.json`],

@@ -12,7 +12,10 @@ import type { BenchReport } from './bench';
 import { SCENARIO_IDS } from './scenarios';
 
 const REPO = resolve(__dirname, '..', '..');
-const RUN_TIMEOUT_MS = 150_000;
+/** Six scenarios closed and open loop: about 2 minutes on a quiet machine, 5 at a load average of 30. */
+const RUN_TIMEOUT_MS = 420_000;
+/** One low rate: a busy CI machine still answers it without piling up a queue, and the short mode stays short. */
+const OPEN_RATES = [50];
 const DATA_DIR = join(REPO, '.data', 'bench-ci');
 
 let child: ChildProcess | undefined;
@@ -29,6 +32,7 @@ function runShortBenchmark(): Promise<{ code: number | null; output: string }> {
       BENCH_DURATION_SECONDS: '1',
       BENCH_REPETITIONS: '1',
       BENCH_WARMUP_SECONDS: '1',
+      BENCH_OPEN_RATES: OPEN_RATES.join(','),
       BENCH_RESULTS_DIR: resultsDir,
       // Its own cluster and nginx prefixes: a `pnpm bench` running at the same time is not disturbed.
       BENCH_DATA_DIR: DATA_DIR,
@@ -67,11 +71,22 @@ test(
     for (const scenario of report.scenarios) {
       expect({ id: scenario.id, runs: scenario.runs.length, answered: scenario.totals.responses > 0 }).toEqual({ id: scenario.id, runs: 1, answered: true });
       expect({ id: scenario.id, errors: scenario.totals.errors, non2xx: scenario.totals.non2xx }).toEqual({ id: scenario.id, errors: 0, non2xx: 0 });
+      // Open loop: every scenario at every offered rate, each request answered with a 2xx.
+      expect(scenario.openLoop.map((open) => ({ rate: open.offeredRate, answered: open.totals.responses > 0, ...open.totals, responses: undefined }))).toEqual(
+        OPEN_RATES.map((rate) => ({ rate, answered: true, non2xx: 0, errors: 0, responses: undefined })),
+      );
     }
+    // Every ratio is against the bare Express chain of the same run (none when it answered nothing in 1 s).
+    const bare = report.scenarios.find((scenario) => scenario.id === 'bare-express')!;
+    const ratios = report.scenarios.map((scenario) => scenario.ratioToBare);
+    if (bare.median.requestsPerSecond > 0) {
+      expect(ratios.every((ratio) => typeof ratio === 'number' && ratio > 0)).toBe(true);
+      expect(bare.ratioToBare).toBe(1);
+    } else expect(ratios.every((ratio) => ratio === undefined)).toBe(true);
     const flagOn = report.scenarios.find((scenario) => scenario.id === 'token-flag-on');
     expect(flagOn?.median.storeQueriesPerRequest).toBeLessThanOrEqual(0.05);
     // Everything it started is gone: its services, both nginx and the private PostgreSQL.
-    expect(report.processes.length).toBeGreaterThanOrEqual(8);
+    expect(report.processes.length).toBeGreaterThanOrEqual(16);
     expect(report.processes.filter(({ pid }) => isProcessAlive(pid))).toEqual([]);
     expect(postgresProcesses(join(DATA_DIR, 'local-pg', 'pgdata'))).toEqual([]);
   },

@@ -5,10 +5,11 @@
  */
 import { cpus, release } from 'node:os';
 import { runLoad, stopLoad, type LoadResult } from './load';
+import { runOpenLoop, stopOpenLoop, type OpenLoopResult } from './open-loop';
 import { monotonicMicros } from './profile';
 import { cpuBetween, loadAverage, machineCpu, snapshotCpu, waitUntilIdle } from './proc-cpu';
 import { countersBetween, readOrchestratorCounters, statementCalls, type OrchestratorCounters } from './probes';
-import { buildScenarios, guestHeaders, mintTokenPool, type Scenario, type ScenarioId } from './scenarios';
+import { BARE_SCENARIO, buildScenarios, guestHeaders, mintTokenPool, type Scenario, type ScenarioId } from './scenarios';
 import { recordProcesses, startSystem, type BenchSystem } from './system';
 
 export interface BenchOptions {
@@ -16,6 +17,9 @@ export interface BenchOptions {
   warmupSeconds: number;
   repetitions: number;
   connections: number;
+  /** Offered rates (req/s) of the open-loop runs, each scenario at each rate every round; empty for none. */
+  openLoopRates: number[];
+  openLoopSeconds: number;
   dataDir: string;
   logLevel: string;
   scenarios: readonly ScenarioId[];
@@ -68,6 +72,14 @@ export interface ScenarioSummary {
   othersBusyPercent: number;
 }
 
+/** One scenario at one offered rate: every round's run, and medians over them. */
+export interface OpenLoopSummary {
+  offeredRate: number;
+  runs: Array<OpenLoopResult & { round: number }>;
+  median: { achievedRate: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; sendLagP99Ms: number };
+  totals: { responses: number; non2xx: number; errors: number };
+}
+
 export interface ScenarioResult {
   id: ScenarioId;
   title: string;
@@ -80,6 +92,11 @@ export interface ScenarioResult {
   totals: { responses: number; non2xx: number; errors: number };
   /** Median req/s over the echo chain's median req/s, same run. */
   ratioToEcho: number | undefined;
+  /** Median req/s over the bare Express chain's median req/s, same run (issue 17's yardstick). */
+  ratioToBare: number | undefined;
+  /** Median total CPU µs per request over the bare Express chain's, same run. */
+  cpuRatioToBare: number | undefined;
+  openLoop: OpenLoopSummary[];
 }
 
 export interface Machine {
@@ -119,6 +136,7 @@ let aborted: string | undefined;
 export function abortBenchmark(reason: string): void {
   aborted ??= reason;
   stopLoad();
+  stopOpenLoop();
 }
 const checkAborted = () => {
   if (aborted) throw new Error(`interrupted (${aborted})`);
@@ -126,7 +144,7 @@ const checkAborted = () => {
 
 /** Lets the previous load drain, so nothing of it is counted in the next run. */
 async function settle(system: BenchSystem, log: (line: string) => void): Promise<void> {
-  if (!(await waitUntilIdle([system.tokenRoles, system.echoRoles]))) log('the system did not go idle within 15 s; measuring anyway');
+  if (!(await waitUntilIdle([system.tokenRoles, system.echoRoles, ...Object.values(system.references).map((chain) => chain.roles)]))) log('the system did not go idle within 15 s; measuring anyway');
 }
 
 async function measure(system: BenchSystem, scenario: Scenario, options: BenchOptions, round: number): Promise<RunMeasurement> {
@@ -173,6 +191,24 @@ async function measure(system: BenchSystem, scenario: Scenario, options: BenchOp
   };
 }
 
+function summariseOpenLoop(offeredRate: number, runs: OpenLoopSummary['runs']): OpenLoopSummary {
+  const of = (pick: (run: OpenLoopResult) => number) => median(runs.map(pick));
+  return {
+    offeredRate,
+    runs,
+    median: {
+      achievedRate: of((run) => run.achievedRate),
+      latencyMs: { p50: of((run) => run.latencyMs.p50), p90: of((run) => run.latencyMs.p90), p99: of((run) => run.latencyMs.p99), max: Math.max(...runs.map((run) => run.latencyMs.max)) },
+      sendLagP99Ms: of((run) => run.sendLagMs.p99),
+    },
+    totals: {
+      responses: runs.reduce((sum, run) => sum + run.responses, 0),
+      non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+      errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    },
+  };
+}
+
 function summarise(runs: RunMeasurement[]): ScenarioSummary {
   const of = (pick: (run: RunMeasurement) => number) => median(runs.map(pick));
   const cpu = Object.fromEntries([...ROLES, 'total', 'client'].map((role) => [role, of((run) => run.cpuMicrosPerRequest[role as Role | 'total' | 'client'])]));
@@ -204,6 +240,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const processes = system.processes();
   options.onStarted?.(processes);
   const results: ScenarioResult[] = [];
+  const openRuns = new Map<string, OpenLoopSummary['runs']>();
   try {
     recordProcesses(options.dataDir, system.processes());
     log(`system ready in ${((Date.now() - begin) / 1000).toFixed(1)} s: Starship ${system.edgeUrl}, echo chain ${system.echoEdgeUrl}`);
@@ -211,6 +248,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const headers = guestHeaders(system.origin);
     const tokens = await mintTokenPool(system, headers, options.connections);
     const scenarios = buildScenarios(system, headers, tokens).filter((scenario) => options.scenarios.includes(scenario.id));
+    for (const scenario of scenarios) for (const rate of options.openLoopRates) openRuns.set(`${scenario.id}@${rate}`, []);
     for (const scenario of scenarios) {
       log(`warm-up ${scenario.id} (${options.warmupSeconds} s)`);
       const warm = await Promise.race([runLoad(scenario.load, options.connections, options.warmupSeconds), system.died]);
@@ -224,6 +262,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
         median: summarise([]),
         totals: { responses: 0, non2xx: 0, errors: 0 },
         ratioToEcho: undefined,
+        ratioToBare: undefined,
+        cpuRatioToBare: undefined,
+        openLoop: [],
       });
     }
     for (let round = 1; round <= options.repetitions; round += 1) {
@@ -236,6 +277,20 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
             `CPU ${run.cpuMicrosPerRequest.total.toFixed(0)} µs/req  queries/req ${run.storeQueriesPerRequest.toFixed(3)}  others ${run.othersBusyPercent.toFixed(0)}%`,
         );
       }
+      // Open loop after the closed loop of the same round, rate by rate, scenarios interleaved.
+      for (const rate of options.openLoopRates) {
+        for (const scenario of scenarios) {
+          await settle(system, log);
+          const run = await Promise.race([runOpenLoop(scenario.load, rate, options.openLoopSeconds), system.died]);
+          checkAborted();
+          openRuns.get(`${scenario.id}@${rate}`)!.push({ ...run, round });
+          log(
+            `round ${round}/${options.repetitions} ${scenario.id.padEnd(14)} open loop ${String(rate).padStart(4)} req/s offered: ` +
+              `p50 ${run.latencyMs.p50} ms  p90 ${run.latencyMs.p90} ms  p99 ${run.latencyMs.p99} ms  max ${run.latencyMs.max} ms  ` +
+              `non-2xx ${run.non2xx}  errors ${run.errors}  send lag p99 ${run.sendLagMs.p99} ms`,
+          );
+        }
+      }
     }
     await settle(system, log);
   } finally {
@@ -246,6 +301,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   let echo: number | undefined;
   for (const result of results) {
     result.median = summarise(result.runs);
+    result.openLoop = options.openLoopRates.map((rate) => summariseOpenLoop(rate, openRuns.get(`${result.id}@${rate}`) ?? []));
+    for (const open of result.openLoop) {
+      if (open.totals.non2xx > 0 || open.totals.errors > 0) {
+        failures.push(`${result.id} open loop at ${open.offeredRate} req/s: ${open.totals.non2xx} non-2xx, ${open.totals.errors} errors`);
+      }
+    }
     result.totals = {
       responses: result.runs.reduce((sum, run) => sum + run.responses, 0),
       non2xx: result.warmup.non2xx + result.runs.reduce((sum, run) => sum + run.non2xx, 0),
@@ -257,7 +318,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     for (const run of result.runs) if (run.pathProblem) failures.push(`${result.id} round ${run.round}: ${run.pathProblem}`);
     if (result.runs.length === 0) failures.push(`${result.id}: no measured run`);
   }
-  for (const result of results) result.ratioToEcho = echo ? result.median.requestsPerSecond / echo : undefined;
+  // No ratio against a bare chain that answered nothing in its run (a 1 s short-mode run on a saturated machine).
+  const bareMedian = results.find((result) => result.id === BARE_SCENARIO)?.median;
+  const bare = bareMedian && bareMedian.requestsPerSecond > 0 ? bareMedian : undefined;
+  for (const result of results) {
+    result.ratioToEcho = echo ? result.median.requestsPerSecond / echo : undefined;
+    result.ratioToBare = bare ? result.median.requestsPerSecond / bare.requestsPerSecond : undefined;
+    result.cpuRatioToBare = bare ? result.median.cpuMicrosPerRequest.total / bare.cpuMicrosPerRequest.total : undefined;
+  }
   for (const id of options.scenarios) if (!results.some((result) => result.id === id)) failures.push(`${id}: did not run`);
   const { log: _log, dataDir: _dataDir, onKillSwitch: _kill, onStarted: _started, ...reported } = options;
   return {

@@ -1,14 +1,17 @@
 /**
- * The benchmark's ceiling: the token path's shape doing no work. Started three times, as the three
+ * Our plumbing doing no work: the token path's shape, measured against the reference chains (issue 17). Started three times, as the three
  * hops of the real chain (ECHO_ROLE = orchestrator, federated-auth, scoped-auth), each on the project's
- * own stack: createServiceApp (request id, metrics, access log, body parsing, problem serializer),
- * ServiceTokenVerifier + requireCaller on the internal hops, and InternalClient + ServiceTokenSigner to
+ * own stack: createServiceApp (request id, metrics, access log, body parsing, problem serializer), the
+ * route layer with the real route declarations (caller check through ServiceTokenVerifier, params, body
+ * and response checked), and InternalClient + ServiceTokenSigner to
  * call the next hop, on the same paths and with the same response contract as the real services. The
  * last hop answers a canned token-sized body. Run as `node --import tsx scripts/bench/echo-service.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { FEDERATED_TOKENS_ROUTE, SCOPED_AUTH_GENERATE_PATH, TokenResponse, WEBCHAT_TOKEN_PATH, federatedTokensPath } from '@webchat/contracts';
-import { createServiceApp, exitOnSignals, listen, requireCaller } from '@webchat/http-kit';
+import {
+  SCOPED_AUTH_GENERATE_PATH, TokenResponse, createAccountTokenRoute, createWebchatTokenRoute, federatedTokensPath, generateScopedTokenRoute, type RouteSpec,
+} from '@webchat/contracts';
+import { createServiceApp, exitOnSignals, listen } from '@webchat/http-kit';
 import { InternalClient } from '@webchat/internal-client';
 import { createLogger } from '@webchat/logger';
 import { ServiceTokenSigner, ServiceTokenVerifier, loadPublicKeys, parsePrivateKey, privateKeyFile } from '@webchat/service-auth';
@@ -19,8 +22,8 @@ type Role = (typeof ROLES)[number];
 /** Each hop accepts only the hop before it, as the real callees do. */
 const CALLER_OF: Record<Role, Role | undefined> = { orchestrator: undefined, 'federated-auth': 'orchestrator', 'scoped-auth': 'federated-auth' };
 const NEXT_OF: Record<Role, Role | undefined> = { orchestrator: 'federated-auth', 'federated-auth': 'scoped-auth', 'scoped-auth': undefined };
-/** The path each hop serves: the real one, so nginx applies the same location (rate limit, logging). */
-const PATH_OF: Record<Role, string> = { orchestrator: WEBCHAT_TOKEN_PATH, 'federated-auth': FEDERATED_TOKENS_ROUTE, 'scoped-auth': SCOPED_AUTH_GENERATE_PATH };
+/** The route each hop serves: the real declaration, so the path (nginx's location) and the checks are the real ones. */
+const ROUTE_OF: Record<Role, RouteSpec> = { orchestrator: createWebchatTokenRoute, 'federated-auth': createAccountTokenRoute, 'scoped-auth': generateScopedTokenRoute };
 
 interface EchoEnv {
   role: Role;
@@ -33,6 +36,8 @@ interface EchoEnv {
   keysDir: string;
   /** Length of the canned token, about a real encrypted guest token's. */
   tokenLength: number;
+  /** The call's deadline, as the real services' 3 s (ECHO_TIMEOUT_MS: longer for a hop run under a slow tool). */
+  timeoutMs: number;
 }
 
 function readEnv(env: NodeJS.ProcessEnv): EchoEnv {
@@ -55,10 +60,12 @@ function readEnv(env: NodeJS.ProcessEnv): EchoEnv {
     nextUrl: env.ECHO_NEXT_URL,
     keysDir: env.SERVICE_KEYS_DIR!,
     tokenLength,
+    timeoutMs: Number(env.ECHO_TIMEOUT_MS || 3000),
   };
 }
 
 const BENCH_ACCOUNT_SID = `AC${'e'.repeat(32)}`;
+const BENCH_GRANTS = { webchat: { role: 'guest', accountSid: BENCH_ACCOUNT_SID } };
 
 async function main(): Promise<void> {
   const env = readEnv(process.env);
@@ -67,28 +74,31 @@ async function main(): Promise<void> {
   const logger = createLogger({ service, level: env.logLevel });
   const caller = CALLER_OF[role];
   const next = NEXT_OF[role];
-  const { app, lifecycle } = createServiceApp({ service, logger, body: { limit: '32kb' } }, (router) => {
-    if (next === undefined) {
-      // The last hop: a fixed answer with the contract's shape and a real token's size.
-      const canned = {
-        token: 'x'.repeat(env.tokenLength),
-        identity: '00000000-0000-4000-8000-000000000000',
-        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-      };
-      router.post(PATH_OF[role], requireCaller(verifierFor(role, env.keysDir), [caller!]), (_req, res) => {
-        res.set('Cache-Control', 'no-store').json(canned);
+  const route = ROUTE_OF[role];
+  const signer = next && new ServiceTokenSigner({ issuer: role, privateKey: parsePrivateKey(readFileSync(privateKeyFile(env.keysDir, role), 'utf8')) });
+  const client = next && signer && new InternalClient({ service: next, baseUrl: env.nextUrl!, signer, timeoutMs: env.timeoutMs });
+  // The last hop: a fixed answer with the contract's shape and a real token's size.
+  const canned = { token: 'x'.repeat(env.tokenLength), identity: '00000000-0000-4000-8000-000000000000', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+  const { app, lifecycle } = createServiceApp(
+    {
+      service,
+      logger,
+      body: { limit: '32kb' },
+      // The real services' route layer: declared route, caller check, params/body and response checked as in production.
+      api: { info: { title: service, version: '0' }, routes: [route] },
+      contractViolations: 'report',
+      ...(caller ? { verifier: verifierFor(role, env.keysDir) } : {}),
+    },
+    (_app, routes) => {
+      // All three answer 200 with a TokenResponse: typed as one of them.
+      routes.mount(route as typeof createAccountTokenRoute, async () => {
+        if (!client) return canned;
+        // What the real caller sends: nothing on the flag-off path to federated-auth; an account and grants to scoped-auth.
+        const body = next === 'federated-auth' ? {} : { accountSid: BENCH_ACCOUNT_SID, grants: BENCH_GRANTS };
+        return client.post(next === 'federated-auth' ? federatedTokensPath(BENCH_ACCOUNT_SID) : SCOPED_AUTH_GENERATE_PATH, body, TokenResponse);
       });
-      return;
-    }
-    const signer = new ServiceTokenSigner({ issuer: role, privateKey: parsePrivateKey(readFileSync(privateKeyFile(env.keysDir, role), 'utf8')) });
-    const client = new InternalClient({ service: next, baseUrl: env.nextUrl!, signer, timeoutMs: 3000 });
-    const nextPath = next === 'federated-auth' ? federatedTokensPath(BENCH_ACCOUNT_SID) : SCOPED_AUTH_GENERATE_PATH;
-    const guards = caller === undefined ? [] : [requireCaller(verifierFor(role, env.keysDir), [caller])];
-    router.post(PATH_OF[role], ...guards, async (req, res) => {
-      const answer = await client.post(nextPath, req.body ?? {}, TokenResponse);
-      res.set('Cache-Control', 'no-store').json(answer);
-    });
-  });
+    },
+  );
   const running = await listen({ app, port: env.port, host: env.host, lifecycle });
   logger.info('listening', { url: running.url });
   exitOnSignals(running, logger);

@@ -5,7 +5,7 @@ export interface LoadSpec {
   method: 'POST';
   headers: Record<string, string>;
   body?: string;
-  /** Per connection: e.g. one guest token from the pool per connection. */
+  /** Per connection (closed loop) or per request (open loop): e.g. one guest token from the pool each. */
   headersFor?: (connection: number) => Record<string, string>;
 }
 

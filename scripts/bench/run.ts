@@ -6,7 +6,10 @@
  *   BENCH_WARMUP_SECONDS    per scenario before the rounds (default 5, short mode 1)
  *   BENCH_REPETITIONS       rounds; medians over them (default 3, short mode 1)
  *   BENCH_CONNECTIONS       autocannon connections (default 50)
- *   BENCH_SCENARIOS         comma list of echo,token-flag-off,token-flag-on,webchannels (default all)
+ *   BENCH_SCENARIOS         comma list of bare-raw,bare-express,echo,token-flag-off,token-flag-on,webchannels
+ *                           (default all; the ratios need bare-express)
+ *   BENCH_OPEN_RATES        open-loop offered rates, req/s, Poisson arrivals (default 100,200,300; "none" for none)
+ *   BENCH_OPEN_SECONDS      per open-loop run (default BENCH_DURATION_SECONDS)
  *   BENCH_RESULTS_DIR       default <repo>/bench-results
  *   BENCH_DATA_DIR          private cluster, nginx prefixes, logs (default <repo>/.data/bench)
  *   BENCH_LOG_LEVEL         the services' LOG_LEVEL (default warn)
@@ -44,6 +47,9 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
   const repetitions = Math.round(positive(env, 'BENCH_REPETITIONS', short ? 1 : 3, problems));
   const warmupSeconds = positive(env, 'BENCH_WARMUP_SECONDS', short ? 1 : 5, problems);
   const connections = Math.round(positive(env, 'BENCH_CONNECTIONS', 50, problems));
+  const openRates = env.BENCH_OPEN_RATES === 'none' ? [] : (env.BENCH_OPEN_RATES || '100,200,300').split(',').map((rate) => Number(rate.trim()));
+  if (openRates.some((rate) => !Number.isFinite(rate) || rate <= 0)) problems.push(`BENCH_OPEN_RATES must be positive rates or "none"; got ${JSON.stringify(env.BENCH_OPEN_RATES)}`);
+  const openLoopSeconds = positive(env, 'BENCH_OPEN_SECONDS', durationSeconds, problems);
   const scenarios = (env.BENCH_SCENARIOS || SCENARIO_IDS.join(',')).split(',').map((id) => id.trim()) as ScenarioId[];
   const unknown = scenarios.filter((id) => !SCENARIO_IDS.includes(id));
   if (unknown.length > 0) problems.push(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`);
@@ -58,6 +64,8 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     warmupSeconds,
     repetitions,
     connections,
+    openLoopRates: openRates,
+    openLoopSeconds,
     scenarios,
     dataDir,
     resultsDir,

@@ -5,7 +5,9 @@ import type { RoleProcesses } from './proc-cpu';
 import type { OrchestratorCounters } from './probes';
 import type { BenchSystem } from './system';
 
-export const SCENARIO_IDS = ['echo', 'token-flag-off', 'token-flag-on', 'webchannels'] as const;
+export const SCENARIO_IDS = ['bare-raw', 'bare-express', 'echo', 'token-flag-off', 'token-flag-on', 'webchannels'] as const;
+/** The scenario every other is compared with (issue 17): bare Express + express.json() + axios. */
+export const BARE_SCENARIO: ScenarioId = 'bare-express';
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export interface Scenario {
@@ -37,10 +39,28 @@ export const WEB_CHANNEL_BODY = JSON.stringify({ customerFriendlyName: 'Benchmar
 export function buildScenarios(system: BenchSystem, headers: Record<string, string>, tokens: string[]): Scenario[] {
   const tokenBody = (key: string) => JSON.stringify({ deploymentKey: key });
   const between = (value: number, ok: number, slack: number) => value >= ok && value <= ok + slack;
+  const untouched = (delta: OrchestratorCounters) =>
+    delta.tokensBound + delta.tokensUnbound + delta.storeQueries > 0 ? 'a reference chain reached the orchestrator' : undefined;
   return [
     {
+      id: 'bare-raw',
+      title: 'reference: raw node:http hops, no framework',
+      hops: ['raw-1', 'raw-2', 'raw-3'],
+      load: { url: `${system.references.raw.edgeUrl}${WEBCHAT_TOKEN_PATH}`, method: 'POST', headers, body: tokenBody(system.flagOff.deploymentKey) },
+      roles: system.references.raw.roles,
+      check: untouched,
+    },
+    {
+      id: 'bare-express',
+      title: 'reference: bare Express 5 + express.json() + axios',
+      hops: ['express-1', 'express-2', 'express-3'],
+      load: { url: `${system.references.express.edgeUrl}${WEBCHAT_TOKEN_PATH}`, method: 'POST', headers, body: tokenBody(system.flagOff.deploymentKey) },
+      roles: system.references.express.roles,
+      check: untouched,
+    },
+    {
       id: 'echo',
-      title: 'echo chain (ceiling)',
+      title: 'echo chain (our plumbing, no work)',
       hops: ['echo-1', 'echo-2', 'echo-3'],
       load: { url: `${system.echoEdgeUrl}${WEBCHAT_TOKEN_PATH}`, method: 'POST', headers, body: tokenBody(system.flagOff.deploymentKey) },
       roles: system.echoRoles,

@@ -46,6 +46,8 @@ export interface BenchSystem {
   /** Processes to charge CPU to, by hop, for the real path and for the echo chain. */
   tokenRoles: RoleProcesses;
   echoRoles: RoleProcesses;
+  /** The reference chains (the floor): same shape and Starship configuration, no plumbing of ours. */
+  references: Record<ReferenceKind, { edgeUrl: string; roles: RoleProcesses }>;
   /** Every process started, by name (for the profile summary and the leftover check of the next run). */
   processes(): Array<{ name: string; pid: number }>;
   /** Rejects once a service dies on its own. */
@@ -60,6 +62,9 @@ const SERVICES = [
 ] as const satisfies ReadonlyArray<{ name: string; color: Color }>;
 
 const ECHO_HOPS = ['orchestrator', 'federated-auth', 'scoped-auth'] as const;
+
+export const REFERENCE_KINDS = ['raw', 'express'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
 
 /** nginx's rate limit is per client IP, and the benchmark client is one IP: far above anything it can send. */
 const UNTHROTTLED = { STARSHIP_TOKEN_RATE: '1000000r/s', STARSHIP_TOKEN_BURST: '1000000', STARSHIP_ASSETS_DIR: DEFAULT_ASSETS_DIR };
@@ -80,6 +85,7 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
   let postgres: PrivatePostgres | undefined;
   let edge: RunningStarship | undefined;
   let echoEdge: RunningStarship | undefined;
+  const referenceEdges: Partial<Record<ReferenceKind, RunningStarship>> = {};
   let stopping: Promise<void> | undefined;
   let rejectDied: (error: Error) => void = () => undefined;
   const died = new Promise<never>((_resolve, reject) => {
@@ -88,7 +94,7 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
   died.catch(() => undefined);
   options.onKillSwitch?.(() => {
     for (const service of services) service.kill();
-    for (const pid of [...nginxPids(edge), ...nginxPids(echoEdge)]) killQuietly(pid, 'SIGKILL');
+    for (const pid of [...nginxPids(edge), ...nginxPids(echoEdge), ...REFERENCE_KINDS.flatMap((kind) => nginxPids(referenceEdges[kind]))]) killQuietly(pid, 'SIGKILL');
   });
 
   const stop = (): Promise<void> =>
@@ -101,9 +107,12 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
   try {
     const keys = ensureDevKeys();
     // Fresh logs (nginx's access logs grow by a line per request).
-    for (const logs of [join(dataDir, 'logs'), join(dataDir, 'echo-edge', 'logs')]) rmSync(logs, { recursive: true, force: true });
+    for (const logs of [join(dataDir, 'logs'), ...['echo-edge', ...REFERENCE_KINDS.map((kind) => `${kind}-edge`)].map((edgeDir) => join(dataDir, edgeDir, 'logs'))]) {
+      rmSync(logs, { recursive: true, force: true });
+    }
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
-    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt, dispatcher] = await freePorts(14);
+    const [pg, orchestrator, federated, scoped, starship, demo, demoAlt, echo1, echo2, echo3, echoStarship, echoDemo, echoDemoAlt, dispatcher, ...referencePorts] =
+      await freePorts(14 + REFERENCE_KINDS.length * 6);
     const config: RunnerConfig = {
       repo: REPO_ROOT,
       dataDir,
@@ -178,6 +187,33 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
         },
       });
     });
+    // The reference chains: hop ports, then their Starship's listen and demo ports, per kind.
+    const references = REFERENCE_KINDS.map((kind, index) => {
+      const [hop1, hop2, hop3, edgePort, edgeDemo, edgeDemoAlt] = referencePorts.slice(index * 6, index * 6 + 6) as [number, number, number, number, number, number];
+      const hops = [hop1, hop2, hop3];
+      const edgeConfig: RunnerConfig = {
+        ...config,
+        dataDir: join(dataDir, `${kind}-edge`),
+        ports: { ...config.ports, orchestrator: hop1, starship: edgePort, demo: edgeDemo, demoAlt: edgeDemoAlt },
+      };
+      [2, 1, 0].forEach((hop) => {
+        launch(`${kind}-${hop + 1}`, 'gray', {
+          dir: REPO_ROOT,
+          entry: join('scripts', 'bench', 'reference-hop.ts'),
+          port: hops[hop]!,
+          nodeArgs: options.serviceNodeArgs,
+          env: {
+            ...process.env,
+            NODE_ENV: 'production',
+            HOST: '127.0.0.1',
+            PORT: String(hops[hop]),
+            REF_KIND: kind,
+            ...(hop < 2 ? { REF_NEXT_URL: `http://127.0.0.1:${hops[hop + 1]}`, REF_NEXT_PATH: hop === 0 ? 'federated' : 'scoped' } : {}),
+          },
+        });
+      });
+      return { kind, edgeConfig, edgePort };
+    });
     const abort = () => undefined;
     await Promise.race([Promise.all(services.map((service) => service.waitReady(config.readyTimeoutMs, abort))), died]);
 
@@ -186,6 +222,10 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
     stops.push(async () => edge?.nginx.stop(5000));
     echoEdge = await startStarship(echoConfig, seeded, env);
     stops.push(async () => echoEdge?.nginx.stop(5000));
+    for (const { kind, edgeConfig } of references) {
+      referenceEdges[kind] = await startStarship(edgeConfig, seeded, env);
+      stops.push(async () => referenceEdges[kind]?.nginx.stop(5000));
+    }
     // The whole path once before anything is measured (as `pnpm start` does).
     await mintThroughStarship(config, seeded.deploymentKey);
 
@@ -208,10 +248,20 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
         postgres: postgresProcesses(pgDir),
       }),
       echoRoles: () => ({ nginx: nginxPids(echoEdge), hop1: pidsOf('echo-1'), hop2: pidsOf('echo-2'), hop3: pidsOf('echo-3'), postgres: postgresProcesses(pgDir) }),
+      references: Object.fromEntries(
+        references.map(({ kind, edgePort }) => [
+          kind,
+          {
+            edgeUrl: `http://127.0.0.1:${edgePort}`,
+            roles: () => ({ nginx: nginxPids(referenceEdges[kind]), hop1: pidsOf(`${kind}-1`), hop2: pidsOf(`${kind}-2`), hop3: pidsOf(`${kind}-3`), postgres: postgresProcesses(pgDir) }),
+          },
+        ]),
+      ) as unknown as BenchSystem['references'],
       processes: () => [
         ...services.map((service) => ({ name: service.spec.name, pid: service.pid ?? 0 })),
         ...nginxPids(edge).map((pid) => ({ name: 'starship', pid })),
         ...nginxPids(echoEdge).map((pid) => ({ name: 'echo-starship', pid })),
+        ...REFERENCE_KINDS.flatMap((kind) => nginxPids(referenceEdges[kind]).map((pid) => ({ name: `${kind}-starship`, pid }))),
       ].filter(({ pid }) => pid > 0),
       died,
       stop,

@@ -13,11 +13,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { getFreePort } from '@webchat/local-infra';
+import { dropDatabase, getFreePort } from '@webchat/local-infra';
 import { createConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
 import { createDatabase } from '@webchat/orchestrator/src/data-access/pool';
 import { REPO_ROOT, type RunnerConfig } from '../local/config';
-import { admin, prepareDemoData, startDatabase } from '../local/database';
+import { admin, DATABASE_NAME, prepareDemoData, startDatabase } from '../local/database';
 import { LogSink } from '../local/logs';
 import { ServiceProcess } from '../local/service-process';
 
@@ -50,6 +50,8 @@ export async function runWebhookBenchmark(options: { dataDir: string; resultsDir
     const config = { repo: REPO_ROOT, dataDir: join(options.dataDir, 'webhooks'), databaseUrl: undefined, readyTimeoutMs: 60_000, ports: { postgres: pgPort } } as unknown as RunnerConfig;
     const database = await startDatabase(config, () => undefined);
     if (database.postgres) stops.push(() => database.postgres!.stop());
+    // A fresh database every run: the same starting point, whatever an older run (or branch) left.
+    if (database.postgres) await dropDatabase(database.postgres.url, DATABASE_NAME);
     const { accountSid } = await prepareDemoData(database.url, 'http://localhost:3000');
 
     const arrivals = new Map<string, number>(); // event id -> first receipt (ms)

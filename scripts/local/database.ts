@@ -9,6 +9,8 @@ export interface DemoAccount {
   accountSid: string;
   allowedOrigins: string[];
   deploymentKey: string;
+  /** The demo agent's key, for the desk. */
+  agentKey: string;
 }
 
 /** The private cluster in `<data>/local-pg` (made on first use), unless DATABASE_URL names a server. */

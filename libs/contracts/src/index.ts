@@ -4,6 +4,7 @@ export * from './health';
 export * from './scoped-auth';
 export * from './federated-auth';
 export * from './orchestrator';
+export * from './conversations';
 export * from './route';
 export * from './openapi';
 export * from './routes';

@@ -70,7 +70,7 @@ export function buildOpenApi(
           ),
         }
       : undefined;
-    const security = isServiceRoute(route.callers) ? [{ serviceToken: [] }] : route.callers === 'guest' ? [{ guestToken: [] }] : [];
+    const security = isServiceRoute(route.callers) ? [{ serviceToken: [] }] : route.callers === 'guest' ? [{ guestToken: [] }] : route.callers === 'agent' ? [{ agentKey: [] }] : [];
     (paths[toOpenApiPath(route.path)] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
@@ -91,6 +91,7 @@ export function buildOpenApi(
       securitySchemes: {
         serviceToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived service JWT (ES256)' },
         guestToken: { type: 'http', scheme: 'bearer', description: 'The guest token from /v2/Webchat/Token' },
+        agentKey: { type: 'http', scheme: 'bearer', description: 'An agent or bot key (wk_...) from webchat-admin agents add' },
       },
     },
   };

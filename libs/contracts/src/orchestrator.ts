@@ -78,7 +78,9 @@ export const MessageBody = z
 
 export const Message = z.strictObject({
   messageSid: MessageSid,
-  author: z.enum(['guest', 'system']),
+  author: z.enum(['guest', 'system', 'agent', 'bot']),
+  /** Present on agent and bot messages: the name shown next to them. */
+  authorName: z.string().optional(),
   body: z.string(),
   createdAt: IsoDateTime,
 });

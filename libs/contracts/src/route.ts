@@ -2,8 +2,11 @@ import type { z } from 'zod';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Who may call a route: anyone, the holder of a guest token, or the named services (service JWT). */
-export type Callers = 'public' | 'guest' | { services: readonly string[] };
+/**
+ * Who may call a route: anyone, the holder of a guest token, an agent or bot of the account (`wk_` key, checked
+ * by the handler's service), or the named services (service JWT).
+ */
+export type Callers = 'public' | 'guest' | 'agent' | { services: readonly string[] };
 
 /** A Prometheus counter the route's handler increments; routes that count the same thing name the same counter. */
 export interface CounterSpec {

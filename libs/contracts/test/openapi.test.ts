@@ -39,7 +39,7 @@ describe('buildOpenApi', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info).toEqual({ title: 'webchat', version: '1.0.0' });
     expect(doc.components.schemas.Problem).toMatchObject({ type: 'object', required: expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'requestId']) });
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['guestToken', 'serviceToken']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['agentKey', 'guestToken', 'serviceToken']);
   });
 
   it('has every route of every table, with {param} paths and unique operation ids', () => {
@@ -71,7 +71,8 @@ describe('buildOpenApi', () => {
       for (const status of ['400', '500', ...(route.problems ?? []).map(String)]) {
         expect(op.responses[status]?.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
       }
-      expect(op.security).toEqual(typeof route.callers === 'object' ? [{ serviceToken: [] }] : route.callers === 'guest' ? [{ guestToken: [] }] : []);
+      const scheme = typeof route.callers === 'object' ? 'serviceToken' : { guest: 'guestToken', agent: 'agentKey', public: undefined }[route.callers];
+      expect(op.security).toEqual(scheme ? [{ [scheme]: [] }] : []);
     }
     expect(Object.keys(operation('/v2/Webchat/Token', 'post')!.requestBody!.content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
   });

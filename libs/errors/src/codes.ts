@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   fingerprint_mismatch: { status: 401, title: 'The token was issued to another client' },
   fingerprint_required: { status: 401, title: 'The token needs the client fingerprint' },
   session_expired: { status: 401, title: 'The session can no longer be refreshed' },
+  agent_key_invalid: { status: 401, title: 'The agent key is missing or not valid' },
   token_revoked: { status: 401, title: 'The token can no longer be used' },
   identity_token_invalid: { status: 401, title: 'The identity token is not valid' },
   caller_not_allowed: { status: 403, title: 'This caller may not use this endpoint' },
@@ -23,6 +24,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   conversation_not_found: { status: 404, title: 'The conversation does not exist' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conversation_closed: { status: 409, title: 'The conversation is closed' },
   request_timeout: { status: 408, title: 'The request was not received in time' },
   length_required: { status: 411, title: 'The request needs a Content-Length' },
   payload_too_large: { status: 413, title: 'The body is too large' },
@@ -36,6 +38,7 @@ export const ERROR_CODES = {
   upstream_unavailable: { status: 503, title: 'A service behind this one is unavailable' },
   store_unavailable: { status: 503, title: 'The account store is unavailable' },
   not_ready: { status: 503, title: 'Not ready' },
+  streams_unavailable: { status: 503, title: 'No live stream can be opened here now' },
   upstream_timeout: { status: 504, title: 'A service behind this one did not answer in time' },
   http_version_not_supported: { status: 505, title: 'This HTTP version is not supported' },
 } as const satisfies Record<string, { status: number; title: string }>;

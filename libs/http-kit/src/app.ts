@@ -3,7 +3,7 @@ import type { Logger } from '@webchat/logger';
 import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec, type WebhookDeclaration } from '@webchat/contracts';
 import { requestId } from './request-id';
 import { bodyParsers, type BodyOptions } from './body';
-import { createMetrics, type Metrics } from './metrics';
+import { createMetrics, matchedRoute, type Metrics } from './metrics';
 import { problemHandler, type KnownErrors } from './problem';
 import { AppError } from './errors';
 import { methodNotAllowed } from './method-not-allowed';
@@ -47,18 +47,27 @@ export interface ServiceApp {
   lifecycle: { draining: boolean };
 }
 
-/** One line per request, with the request id (from the context), never headers or bodies. */
-const accessLog =
-  (logger: Logger): RequestHandler =>
+const OPERATIONAL_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Metrics and the access log in one `finish` listener per request (not one each), and the log line
+ * built only when its level is on: at LOG_LEVEL=warn a request pays for neither the line nor the
+ * route string twice. One line per request, with the request id (from the context), never headers or bodies.
+ */
+const observeRequests =
+  (metrics: Metrics, logger: Logger): RequestHandler =>
   (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return;
+    res.once('finish', () => {
+      const elapsed = process.hrtime.bigint() - started;
+      const route = matchedRoute(req);
+      metrics.record(req.method, route, res.statusCode, Number(elapsed) / 1e9);
+      if (!logger.isLevelEnabled('info') || OPERATIONAL_PATHS.has(req.path)) return;
       logger.info('request', {
         method: req.method,
-        route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path.slice(0, 200),
+        route: route === 'unmatched' ? req.path.slice(0, 200) : route,
         status: res.statusCode,
-        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        durationMs: Number(elapsed / 1000n) / 1000,
       });
     });
     next();
@@ -97,8 +106,7 @@ export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mount
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(metrics.middleware);
-  app.use(accessLog(logger));
+  app.use(observeRequests(metrics, logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });

@@ -65,13 +65,17 @@ export class InternalClient {
     const requestId = currentRequestId();
     if (requestId) headers['x-request-id'] = requestId;
     // axios' `timeout` is an idle timer that every received byte resets, so a callee that trickles its
-    // answer would hold us for ever; this signal is the call's overall deadline.
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    // answer would hold us for ever; this is the call's overall deadline. One timer, cleared when the call
+    // settles (AbortSignal.timeout's stays armed, and alive, for the whole timeout after every call).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     let response;
     try {
-      response = await this.http.request({ method, url: path, data: body, headers, signal: deadline });
+      response = await this.http.request({ method, url: path, data: body, headers, signal: deadline.signal });
     } catch (err) {
-      throw deadline.aborted ? timedOut(service, err) : mapTransportError(service, err);
+      throw deadline.signal.aborted ? timedOut(service, err) : mapTransportError(service, err);
+    } finally {
+      clearTimeout(timer);
     }
     const { status, data } = response;
     if (status >= 200 && status < 300) {

@@ -15,6 +15,11 @@ import { publicCors } from './routes/cors';
 import { guardPublicBody } from './routes/body-guard';
 import { mountWebchatTokenRoutes } from './routes/webchat-token';
 import { guestStep, mountWebChannelRoutes } from './routes/web-channels';
+import { mountWebChannelEventRoutes } from './routes/web-channel-events';
+import { mountConversationRoutes } from './routes/conversations';
+import type { AgentRepository } from './data-access/agent-repository';
+import type { InboxRepository } from './data-access/inbox-repository';
+import type { LiveEvents } from './domain/live-events';
 import { mountPublicOpenApiRoute } from './routes/public-openapi';
 import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
 import type { OriginRefusals } from './domain/origin-refusals';
@@ -30,13 +35,19 @@ export interface OrchestratorDeps {
     | 'GUEST_MESSAGE_WINDOW_SECONDS'
     | 'PREVIOUS_TOKEN_GRACE_SECONDS'
     | 'TOKEN_FAILURE_LIMIT'
-  > & { contractViolations?: ContractViolations };
+  > &
+    Partial<Pick<OrchestratorConfig, 'AGENT_RATE_LIMIT' | 'AGENT_RATE_WINDOW_SECONDS'>> & { contractViolations?: ContractViolations };
   logger: Logger;
   accounts: AccountLookup;
   tokens: TokenServices;
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   conversations: ConversationRepository;
+  /** Agents' keys (cached like deployment keys in production). */
+  agents: Pick<AgentRepository, 'findAgentByKey'>;
+  inbox: InboxRepository;
+  /** Held event streams (guest and account): see live-delivery.ts. */
+  live: { live: LiveEvents; retryMs: number };
   /** Fingerprint mismatches per token, shared by every replica. */
   tokenFailures: TokenFailureStore;
   /** The opened identity secrets of an account (cached). */
@@ -101,6 +112,15 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         fingerprints: deps.fingerprints,
         sessionMaxAgeSeconds: deps.config.SESSION_MAX_AGE_SECONDS,
         ...(deps.now ? { now: deps.now } : {}),
+      });
+      // Before the WebChannels routes: `/:conversationSid/Events` is its own route, not a conversation read.
+      mountWebChannelEventRoutes(routes, { ...webChannels, live: deps.live.live, retryMs: deps.live.retryMs });
+      mountConversationRoutes(routes, {
+        agents: deps.agents,
+        inbox: deps.inbox,
+        rateLimit: { requests: deps.config.AGENT_RATE_LIMIT ?? 600, windowSeconds: deps.config.AGENT_RATE_WINDOW_SECONDS ?? 60 },
+        live: deps.live.live,
+        retryMs: deps.live.retryMs,
       });
       mountWebChannelRoutes(routes, webChannels);
     },

@@ -14,6 +14,10 @@ import { createTokenServices } from './data-access/token-services';
 import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
 import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
 import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
+import { createAgentRepository, type AgentRepository } from './data-access/agent-repository';
+import { CachedAgentLookup } from './data-access/agent-cache';
+import { createInboxRepository } from './data-access/inbox-repository';
+import { startLiveDelivery, type LiveDelivery } from './live-delivery';
 import { createRefusedOriginRepository, type RefusedOriginRepository } from './data-access/refused-origins';
 import { createOriginRefusals, type OriginRefusals } from './domain/origin-refusals';
 import type { AccountLookup } from './domain/accounts';
@@ -36,6 +40,8 @@ export interface Orchestrator extends ServiceApp {
   db: Database;
   accounts: AccountRepository;
   conversations: ConversationRepository;
+  /** The agent store itself (not the cache in front of it). */
+  agents: AgentRepository;
   /** Refused origins as counted by the orchestrator, and their store. */
   refusals: OriginRefusals;
   refusedOrigins: RefusedOriginRepository;
@@ -43,6 +49,10 @@ export interface Orchestrator extends ServiceApp {
   feed: PgAccountChangeFeed | undefined;
   /** The token-failure feed (mismatches counted on any replica), when ACCOUNT_CACHE_ENABLED. */
   failureFeed: PgAccountChangeFeed | undefined;
+  /** Held event streams (guest and account) and their NOTIFY feed. */
+  live: LiveDelivery;
+  /** Ends every held stream with a retry hint: on SIGTERM, before the server waits for open requests. */
+  drainStreams(): void;
   /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
   close(): Promise<void>;
 }
@@ -66,6 +76,8 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
   let feed: PgAccountChangeFeed | undefined;
   let failureFeed: PgAccountChangeFeed | undefined;
   let accounts: AccountLookup = repository;
+  const agentRepository = createAgentRepository(db);
+  let agents: Pick<typeof agentRepository, 'findAgentByKey'> = agentRepository;
   let tokenFailures: TokenFailureStore = createTokenFailureStore(db);
   if (config.ACCOUNT_CACHE_ENABLED) {
     const retry = overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {};
@@ -77,7 +89,15 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
     });
+    agents = new CachedAgentLookup(agentRepository, feed, { maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES });
   }
+  const live = await startLiveDelivery({
+    databaseUrl: config.DATABASE_URL,
+    db,
+    logger,
+    settings: config,
+    ...(overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {}),
+  });
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
   const tokens = createTokenServices({
     signer,
@@ -107,6 +127,9 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     flags,
     fingerprints: new FingerprintGenerator(config.FINGERPRINT_SECRET),
     conversations,
+    agents,
+    inbox: createInboxRepository(db),
+    live,
     tokenFailures,
     identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
     readiness: {
@@ -123,15 +146,19 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     db,
     accounts: repository,
     conversations,
+    agents: agentRepository,
     refusals,
     refusedOrigins,
     feed,
     failureFeed,
+    live,
+    drainStreams: () => live.live.drain(),
     async close() {
       tokens.close();
       await refusals.close();
       await flags.close();
       await feed?.close();
+      await live.stop();
       await failureFeed?.close();
       await db.close();
     },

@@ -48,6 +48,12 @@ export const orchestratorEnv = z.object({
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }).describe("Largest request body; Starship's client_max_body_size matches it"),
   GUEST_MESSAGE_LIMIT: envInt(30, { min: 1, max: 10_000 }).describe('Guest messages one conversation accepts per window; beyond it 429 rate_limited with Retry-After'),
   GUEST_MESSAGE_WINDOW_SECONDS: envInt(60, { min: 1, max: 86_400 }).describe('The fixed window GUEST_MESSAGE_LIMIT counts in'),
+  STREAMS_PER_HOLDER: envInt(5, { min: 1, max: 100 }).describe('Live event streams one guest token or agent key may hold (tabs); beyond it 429 with Retry-After'),
+  STREAMS_PER_PROCESS: envInt(5000, { min: 1, max: 100_000 }).describe('Live event streams one orchestrator process holds; beyond it 503 streams_unavailable with Retry-After'),
+  STREAM_HEARTBEAT_SECONDS: envInt(15, { min: 1, max: 300 }).describe('Comment frames on idle streams, so proxies keep them open (Starship reads for 1 h)'),
+  STREAM_RETRY_MS: envInt(1000, { min: 100, max: 60_000 }).describe('The SSE retry hint, also sent when the process drains (SIGTERM)'),
+  AGENT_RATE_LIMIT: envInt(600, { min: 1, max: 100_000 }).describe('Requests one agent key may make per window, per replica; beyond it 429 rate_limited'),
+  AGENT_RATE_WINDOW_SECONDS: envInt(60, { min: 1, max: 3600 }).describe('The fixed window AGENT_RATE_LIMIT counts in'),
   CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }).describe('How long browsers may cache a preflight'),
   // The orchestrator only calls other services; nothing calls it with a service token, so it holds no public keys.
   SERVICE_AUTH_PRIVATE_KEY: servicePrivateKeyEnv,

@@ -7,6 +7,8 @@ async function main(): Promise<void> {
   const orchestrator = await buildOrchestrator(config);
   const running = await listen({ app: orchestrator.app, port: config.PORT, host: config.HOST, lifecycle: orchestrator.lifecycle });
   orchestrator.logger.info('listening', { url: running.url });
+  // Registered before exitOnSignals' handler, so streams end (with a retry hint) before the server waits for them.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => orchestrator.drainStreams());
   exitOnSignals(running, orchestrator.logger, () => orchestrator.close());
 }
 

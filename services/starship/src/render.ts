@@ -6,6 +6,7 @@ import { ERROR_CODES, problemTypeUri, type ErrorCode } from '@webchat/contracts'
 
 export const TEMPLATE_PATH = resolve(__dirname, '../nginx/starship.conf.template');
 export const DEFAULT_ASSETS_DIR = resolve(__dirname, '../assets');
+export const DEFAULT_DESK_DIR = resolve(__dirname, '../desk');
 
 export type StarshipMode = 'local' | 'container';
 
@@ -14,8 +15,19 @@ export interface StarshipRenderOptions {
   listenPort: number;
   /** Default: 127.0.0.1 locally (a dev machine should not expose it), every address in a container. */
   listenHost?: string;
-  /** `host:port` of the orchestrator (resolved once, when nginx starts). */
+  /**
+   * `host:port` of the orchestrator (resolved once, when nginx starts), or several, comma-separated; an entry
+   * written `backup=host:port` is used only while the others are down.
+   */
   orchestratorUpstream: string;
+  /** Where live event streams go; default the same servers. */
+  streamUpstream?: string;
+  /** Held event streams per client address. */
+  streamConnLimit?: number;
+  /** How long a stream may stay silent before nginx drops it (heartbeats come every 15 s). */
+  streamReadTimeout?: string;
+  /** Absolute; served under /desk/ (default services/starship/desk). */
+  deskDir?: string;
   /** Absolute; pid, logs and temp folders go here. */
   prefixDir: string;
   /** Absolute; served under /assets/. */
@@ -59,6 +71,8 @@ export const DEFAULTS = {
   proxySendTimeout: '10s',
   proxyReadTimeout: '10s',
   demoPorts: [3000, 3001],
+  streamConnLimit: 20,
+  streamReadTimeout: '60m',
 } as const;
 
 const PROBLEM_DETAILS: Partial<Record<ErrorCode, string>> = {
@@ -143,7 +157,20 @@ export function renderStarshipConfig(options: StarshipRenderOptions, template = 
   if (listenHost !== undefined) checked('listenHost', listenHost, /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/, 'a host name or IP address');
   const listenPort = port('listenPort', options.listenPort);
   const listen = (p: number) => (listenHost === undefined ? String(p) : `${listenHost}:${p}`);
-  const upstream = checked('orchestratorUpstream', options.orchestratorUpstream, /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, 'host:port');
+  const servers = (name: string, value: string) =>
+    value
+      .split(',')
+      .map((entry) => {
+        const backup = entry.startsWith('backup=');
+        const address = checked(name, backup ? entry.slice('backup='.length) : entry, /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/, 'host:port (comma-separated, backup=host:port for a backup)');
+        return `    server ${address}${backup ? ' backup' : ''};`;
+      })
+      .join('\n');
+  const orchestratorServers = servers('orchestratorUpstream', options.orchestratorUpstream);
+  const streamServers = servers('streamUpstream', options.streamUpstream ?? options.orchestratorUpstream);
+  const streamConnLimit = options.streamConnLimit ?? DEFAULTS.streamConnLimit;
+  if (!Number.isInteger(streamConnLimit) || streamConnLimit < 1) throw new RenderError(`streamConnLimit must be a whole number >= 1; got ${streamConnLimit}`);
+  const deskDir = absolutePath('deskDir', options.deskDir ?? DEFAULT_DESK_DIR);
   const tokenRate = checked('tokenRate', options.tokenRate ?? DEFAULTS.tokenRate, /^[1-9]\d*r\/[sm]$/, 'like 10r/s or 30r/m');
   const tokenBurst = options.tokenBurst ?? DEFAULTS.tokenBurst;
   // nginx refuses burst=0; 1 is the tightest setting (one request beyond the rate).
@@ -199,7 +226,11 @@ export function renderStarshipConfig(options: StarshipRenderOptions, template = 
     token_use_rate: tokenUseRate,
     token_use_burst: String(tokenUseBurst),
     retry_after_seconds: String(retryAfterSeconds(tokenRate)),
-    orchestrator_upstream: upstream,
+    orchestrator_servers: orchestratorServers,
+    stream_servers: streamServers,
+    stream_conn_limit: String(streamConnLimit),
+    stream_read_timeout: checked('streamReadTimeout', options.streamReadTimeout ?? DEFAULTS.streamReadTimeout, DURATION, 'like 60s or 60m'),
+    desk_dir: deskDir,
     listen: listen(listenPort),
     client_max_body_size: bodySize,
     proxy_connect_timeout: duration('proxyConnectTimeout', options.proxyConnectTimeout ?? DEFAULTS.proxyConnectTimeout),

@@ -6,9 +6,12 @@ import { STYLES } from './styles';
 import { brandStyle, type WidgetLook } from './theme';
 
 export interface TranscriptEntry {
-  author: 'guest' | 'system';
+  author: 'guest' | 'system' | 'agent' | 'bot';
+  /** Agents and bots: shown instead of "Support". */
+  authorName?: string | null;
   body: string;
   createdAt?: string;
+  messageSid?: string;
 }
 
 type FieldInput = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
@@ -158,9 +161,15 @@ export class View {
     for (const entry of entries) this.appendMessage(entry);
   }
 
+  /** Who a message is from, in the guest's words: an agent or bot by its name. */
+  authorOf(entry: Pick<TranscriptEntry, 'author' | 'authorName'>): string {
+    if (entry.author === 'guest') return this.texts.t('you');
+    return entry.authorName ?? this.texts.t('support');
+  }
+
   appendMessage(entry: TranscriptEntry): void {
     const time = entry.createdAt ? new Date(entry.createdAt) : undefined;
-    const who = this.texts.t(entry.author === 'guest' ? 'you' : 'support');
+    const who = this.authorOf(entry);
     // The guest's locale for the time, not the page's: 14:05 in Berlin, 2:05 PM in New York.
     const when = time && !Number.isNaN(time.getTime()) ? h('time', { datetime: time.toISOString() }, time.toLocaleTimeString(this.texts.lang, { hour: '2-digit', minute: '2-digit' })) : null;
     const meta = h('span', { class: 'wc-msg-meta' }, who, when ? ' · ' : null, when);

@@ -6,6 +6,8 @@ import type { Texts } from './i18n';
 import { securityHeaders } from './signals';
 import { SessionStore, type StoredSession } from './storage';
 import { View, type TranscriptEntry } from './view';
+import { LiveStream, type LiveEvent } from './live';
+import { LiveView } from './live-view';
 
 export interface WebchatOptions {
   deploymentKey: string;
@@ -46,10 +48,39 @@ export class WebchatWidget {
   /** The conversation in the transcript; messages are only ever posted to it. */
   private shownConversation: string | undefined;
   private readonly cleanups: Array<() => void> = [];
+  private readonly live: LiveStream;
+  private liveView!: LiveView;
+  /** Messages on screen, so a replayed or echoed event is never shown twice. */
+  private readonly shownSids = new Set<string>();
+  /** Shown before their SIDs were known (the welcome and the question): matched to the first replayed events. */
+  private pendingLocal: TranscriptEntry[] = [];
 
   constructor(private readonly options: WebchatOptions) {
     this.store = new SessionStore(options.deploymentKey);
-    this.api = new WebchatApi(options.baseUrl.replace(/\/+$/, ''), options.deploymentKey);
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.api = new WebchatApi(baseUrl, options.deploymentKey);
+    this.live = new LiveStream(baseUrl, {
+      auth: () => {
+        const session = this.store.read();
+        if (!session.token || !session.conversationSid || session.conversationSid !== this.shownConversation) return undefined;
+        return { token: session.token, conversationSid: session.conversationSid, headers: this.headers(session) };
+      },
+      onEvent: (event) => this.onLiveEvent(event),
+      onState: () => {},
+      onRefused: async (code) => {
+        if (code === 'conversation_not_found') {
+          this.sessionEnded();
+          return 'stop';
+        }
+        try {
+          await this.refreshNow();
+          return 'retry';
+        } catch {
+          this.sessionEnded();
+          return 'stop';
+        }
+      },
+    });
   }
 
   /** Loads the account's configuration first; a refused site or key shows nothing and tells the site owner in the console. */
@@ -72,6 +103,7 @@ export class WebchatWidget {
     if (this.destroyed) return;
     this.texts = this.config.texts;
     this.view = new View(this.texts, this.config.look, this.config.fields);
+    this.liveView = new LiveView(this.view.launcher, this.view.transcript.closest('.wc-body'));
     this.wire();
     (this.options.container ?? document.body).append(this.view.host);
     if (this.openWhenReady) this.open();
@@ -84,6 +116,7 @@ export class WebchatWidget {
       return;
     }
     this.view.setOpen(true);
+    this.liveView.read();
     if (this.phase === 'form' && this.options.identityToken) void this.startVerifiedChat();
     this.focusCurrent();
   }
@@ -96,6 +129,7 @@ export class WebchatWidget {
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.refreshTimer);
+    this.live.stop();
     for (const cleanup of this.cleanups) cleanup();
     if (this.config) this.view.host.remove();
   }
@@ -138,6 +172,8 @@ export class WebchatWidget {
       void this.sendMessage();
     });
     view.messageInput.addEventListener('input', () => view.setMessageError(undefined));
+    this.liveView.startNew.addEventListener('click', () => this.startNewConversation());
+    this.listen('online', () => this.live.nudge());
     // Background tabs throttle timers: catch up on the refresh when the guest comes back.
     const onVisible = () => {
       if (document.visibilityState === 'visible' && this.phase === 'chat') this.scheduleRefresh();
@@ -186,10 +222,11 @@ export class WebchatWidget {
       else if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
       const current = this.store.read();
       const channel = await this.api.getChannel(this.headers(current), current.token ?? '', session.conversationSid);
-      this.view.renderTranscript(channel.messages);
+      this.showTranscript(channel.messages);
       this.shownConversation = channel.conversationSid;
       this.view.setStatus(undefined);
       this.setPhase('chat');
+      this.goLive();
       this.scheduleRefresh();
       this.focusCurrent();
     } catch (error) {
@@ -286,11 +323,12 @@ export class WebchatWidget {
         { author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt },
         ...(question ? [{ author: 'guest' as const, body: question, createdAt: channel.createdAt }] : []),
       ];
-      this.view.renderTranscript(entries);
+      this.showTranscript(entries);
       this.shownConversation = channel.conversationSid;
       this.view.form.reset();
       this.view.setStatus(undefined);
       this.setPhase('chat');
+      this.goLive();
       this.scheduleRefresh();
       this.focusCurrent();
     } catch (error) {
@@ -319,7 +357,11 @@ export class WebchatWidget {
     this.view.send.disabled = true;
     try {
       const message = await this.api.postMessage(this.headers(session), session.token, session.conversationSid, text.trim());
-      this.view.appendMessage(message);
+      // The stream may have brought it already (it can be faster than this answer).
+      if (!this.shownSids.has(message.messageSid)) {
+        this.shownSids.add(message.messageSid);
+        this.view.appendMessage(message);
+      }
       this.view.messageInput.value = '';
       this.view.setMessageError(undefined);
     } catch (error) {
@@ -364,11 +406,68 @@ export class WebchatWidget {
   /** Refused: back to the form, keeping the token as the proof that the next token is for the same guest. */
   private sessionEnded(): void {
     clearTimeout(this.refreshTimer);
+    this.live.stop();
+    this.liveView.showEnded(false);
+    this.view.composer.hidden = false;
     this.store.endSession();
     this.shownConversation = undefined;
     this.view.renderTranscript([]);
     this.setPhase('form');
     this.view.setStatus(this.texts.t('ended'));
+    this.focusCurrent();
+  }
+
+  private showTranscript(entries: TranscriptEntry[]): void {
+    this.shownSids.clear();
+    this.pendingLocal = [];
+    for (const entry of entries) {
+      if (entry.messageSid) this.shownSids.add(entry.messageSid);
+      else this.pendingLocal.push(entry);
+    }
+    this.view.renderTranscript(entries);
+  }
+
+  /** The stream starts from the beginning of the conversation: what is on screen already is skipped. */
+  private goLive(): void {
+    this.liveView.showEnded(false);
+    this.view.composer.hidden = false;
+    this.live.stop();
+    this.live.start();
+  }
+
+  private onLiveEvent(event: LiveEvent): void {
+    if (event.type === 'conversation.closed') return this.conversationEnded();
+    const { messageSid, author, body } = event.data;
+    if (event.type !== 'message.created' || !messageSid || !author || typeof body !== 'string' || this.shownSids.has(messageSid)) return;
+    this.shownSids.add(messageSid);
+    const pending = this.pendingLocal[0];
+    if (pending && pending.author === author && pending.body === body) {
+      this.pendingLocal.shift();
+      return;
+    }
+    this.pendingLocal = [];
+    const entry: TranscriptEntry = { author: author as TranscriptEntry['author'], authorName: event.data.authorName ?? null, body, messageSid, ...(event.data.createdAt ? { createdAt: event.data.createdAt } : {}) };
+    this.view.appendMessage(entry);
+    if (author !== 'guest') this.liveView.arrived(this.view.authorOf(entry), body, !this.view.panel.hidden, this.view.launcher);
+  }
+
+  /** An agent closed it: the transcript stays readable, the composer gives way to "start a new conversation". */
+  private conversationEnded(): void {
+    this.live.stop();
+    this.view.composer.hidden = true;
+    this.view.setMessageError(undefined);
+    this.liveView.showEnded(true);
+  }
+
+  private startNewConversation(): void {
+    this.live.stop();
+    this.liveView.showEnded(false);
+    this.view.composer.hidden = false;
+    this.store.update({ conversationSid: undefined });
+    this.shownConversation = undefined;
+    this.view.renderTranscript([]);
+    this.setPhase('form');
+    this.view.setStatus(undefined);
     this.focusCurrent();
   }
 

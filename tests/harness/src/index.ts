@@ -9,5 +9,6 @@ export * from './own-cluster';
 export * from './raw-http';
 export * from './scoped-auth';
 export * from './service-http';
+export * from './sse';
 export * from './system';
 export * from './upstream';

@@ -7,6 +7,8 @@ import { orchestratorEnv } from '@webchat/orchestrator/src/config';
 import type { Database } from '@webchat/orchestrator/src/data-access/pool';
 import { createIdentitySecretRepository, generateIdentitySecret, IdentitySecretSealer } from '@webchat/orchestrator/src/data-access/identity-secrets';
 import type { AccountRepository } from '@webchat/orchestrator/src/data-access/account-repository';
+import type { AgentKind, AgentRepository } from '@webchat/orchestrator/src/data-access/agent-repository';
+import type { LiveDelivery } from '@webchat/orchestrator/src/live-delivery';
 import type { ConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
 import type { PgAccountChangeFeed } from '@webchat/orchestrator/src/data-access/account-changes';
 import type { RefusedOriginRepository } from '@webchat/orchestrator/src/data-access/refused-origins';
@@ -36,6 +38,10 @@ export interface SystemOptions {
   databaseUrl?: string;
   /** Cache account configuration across requests, kept exact by LISTEN/NOTIFY (as start.ts does). */
   accountCache?: boolean;
+  /** Live stream limits (default 5 per holder, 5000 per process) and heartbeat. */
+  streams?: { perHolder?: number; perProcess?: number; heartbeatSeconds?: number };
+  /** Requests per agent key and window (default 600 per 60 s). */
+  agentRateLimit?: { requests: number; windowSeconds: number };
   /** How long after expiry a previous token still proves its identity (default 30 days, as in production). */
   previousTokenGraceSeconds?: number;
   /** Fingerprint mismatches that kill a token (default 5). */
@@ -58,6 +64,10 @@ export interface SystemUnderTest {
   /** The change feed of the account cache, when `accountCache` is on. */
   feed: PgAccountChangeFeed | undefined;
   conversations: ConversationRepository;
+  agents: AgentRepository;
+  live: LiveDelivery;
+  /** An agent (or bot) of the account and its `wk_` key. */
+  addAgent(accountSid: string, name?: string, kind?: AgentKind): Promise<{ agentSid: string; key: string }>;
   /** Refused origins as counted by the orchestrator; `flush()` writes what is pending at once. */
   refusals: OriginRefusals;
   refusedOrigins: RefusedOriginRepository;
@@ -117,6 +127,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       PREVIOUS_TOKEN_GRACE_SECONDS: String(options.previousTokenGraceSeconds ?? 30 * 86_400),
       TOKEN_FAILURE_LIMIT: String(options.tokenFailureLimit ?? 5),
       IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
+      AGENT_RATE_LIMIT: String(options.agentRateLimit?.requests ?? 600),
+      AGENT_RATE_WINDOW_SECONDS: String(options.agentRateLimit?.windowSeconds ?? 60),
+      STREAMS_PER_HOLDER: String(options.streams?.perHolder ?? 5),
+      STREAMS_PER_PROCESS: String(options.streams?.perProcess ?? 5000),
+      STREAM_HEARTBEAT_SECONDS: String(options.streams?.heartbeatSeconds ?? 15),
+      STREAM_RETRY_MS: '200',
       SERVICE_AUTH_PRIVATE_KEY: 'given as a key object below',
     }),
     serviceAuthPrivateKey: identities.privateKeys.orchestrator,
@@ -134,7 +150,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     lifecycle: orchestratorService.lifecycle,
     drainTimeoutMs: 1000,
   });
-  const { db, accounts, conversations, feed, refusals, refusedOrigins } = orchestratorService;
+  const { db, accounts, conversations, feed, refusals, refusedOrigins, agents, live } = orchestratorService;
   // What `webchat-admin identity-secret rotate` does, under the orchestrator's own key.
   const sealer = new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY);
   const identitySecretRepository = createIdentitySecretRepository(db);
@@ -150,6 +166,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
     identities,
     feed,
     conversations,
+    agents,
+    live,
+    async addAgent(accountSid, name = 'Ada', kind = 'agent') {
+      const added = await agents.addAgent({ accountSid, friendlyName: name, kind });
+      return { agentSid: added.agentSid, key: added.key };
+    },
     refusals,
     refusedOrigins,
     logs: { orchestrator: logs.orchestrator.lines, federatedAuth: logs.federated.lines, scopedAuth: logs.scoped.lines },
@@ -181,6 +203,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       return { accountSid: account.accountSid, deploymentKey: key.key, keyId: key.id };
     },
     async stop() {
+      orchestratorService.drainStreams();
       await orchestrator.close();
       await orchestratorService.close();
       await federated.close();

@@ -1,4 +1,5 @@
 import { declareRoute, type RouteSpec } from '../route';
+import { conversationRoutes } from './conversations';
 import { getPublicOpenApiRoute, getWebchatConfigurationRoute } from './webchat-configuration';
 import {
   WEBCHAT_TOKEN_PATH, WEBCHAT_REFRESH_PATH, WEB_CHANNELS_PATH, WebchatTokenRequest, WebchatTokenResponse, RefreshTokenRequest,
@@ -44,9 +45,10 @@ export const listMessagesRoute = declareRoute({
 export const postMessageRoute = declareRoute({
   method: 'post', path: `${WEB_CHANNELS_PATH}/:conversationSid/Messages`, operationId: 'postMessage', callers: 'guest', cache: 'no-store', params: WebChannelParams,
   summary: 'Post a guest message (a limited number per conversation and minute)', body: PostMessageRequest,
-  responses: { 201: { description: 'The stored message', schema: Message } }, problems: [401, 403, 404, 413, 415, 429, 502, 503, 504],
+  responses: { 201: { description: 'The stored message', schema: Message } }, problems: [401, 403, 404, 409, 413, 415, 429, 502, 503, 504],
 });
 
 export const orchestratorRoutes: readonly RouteSpec[] = [
-  getWebchatConfigurationRoute, getPublicOpenApiRoute, createWebchatTokenRoute, refreshWebchatTokenRoute, createWebChannelRoute, getWebChannelRoute, listMessagesRoute, postMessageRoute,
+  getWebchatConfigurationRoute, getPublicOpenApiRoute, createWebchatTokenRoute, refreshWebchatTokenRoute, ...conversationRoutes, createWebChannelRoute,
+  getWebChannelRoute, listMessagesRoute, postMessageRoute,
 ];

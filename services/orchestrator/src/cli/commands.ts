@@ -1,9 +1,10 @@
 import type { AccountRepository } from '../data-access/account-repository';
+import type { AgentRepository } from '../data-access/agent-repository';
 import { generateIdentitySecret, type IdentitySecretRepository, type IdentitySecretSealer } from '../data-access/identity-secrets';
 import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
-import { formatAccount, formatKey, toJson } from './format';
-import { seedDemo } from './seed-demo';
+import { formatAccount, formatAgent, formatKey, toJson } from './format';
+import { seedDemo, seedDemoAgent } from './seed-demo';
 import type { RefusedOriginRepository } from '../data-access/refused-origins';
 import { WIDGET_COMMANDS, widgetFlagOptions, widgetFromFlags } from './widget-commands';
 import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands';
@@ -11,6 +12,7 @@ import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands
 export interface CommandContext extends WebhookCommandContext {
   /** Connects on first use, so usage errors never touch the database. */
   repository(): Promise<AccountRepository>;
+  agents(): Promise<AgentRepository>;
   refusedOrigins(): Promise<RefusedOriginRepository>;
   migrate(options: { createDatabase: boolean }): Promise<void>;
   /** Identity secrets and the key they are sealed with (IDENTITY_SECRETS_KEY). */
@@ -91,6 +93,32 @@ export const COMMANDS: Record<string, Command> = {
     context.out(`${what}: ${formatKey(revoked)} (account ${revoked.accountSid})`);
   },
 
+  async 'agents add'(argv, context) {
+    const parsed = parse(argv, { name: { type: 'string' }, bot: { type: 'boolean' }, ...JSON_FLAG }, SID);
+    const name = stringOption(parsed, 'name');
+    if (name === undefined) throw new UsageError('missing --name');
+    const agent = await (await context.agents()).addAgent({ accountSid: sidOf(parsed), friendlyName: name, kind: flag(parsed, 'bot') ? 'bot' : 'agent' });
+    if (flag(parsed, 'json')) {
+      context.out(toJson(agent));
+      return;
+    }
+    context.note(`${agent.kind === 'bot' ? 'Bot' : 'Agent'} ${agent.friendlyName} (${agent.agentSid}) for ${agent.accountSid}. The key is shown once: store it now.`);
+    context.out(agent.key);
+  },
+
+  async 'agents list'(argv, context) {
+    const parsed = parse(argv, JSON_FLAG, SID);
+    const agents = await (await context.agents()).listAgents(sidOf(parsed));
+    if (flag(parsed, 'json')) context.out(toJson(agents));
+    else context.out(agents.length === 0 ? '(no agents)' : agents.map(formatAgent).join('\n'));
+  },
+
+  async 'agents remove'(argv, context) {
+    const parsed = parse(argv, {}, { min: 1, max: 1, names: 'the agent SID (AG...)' });
+    const agent = await (await context.agents()).removeAgent(sidOf(parsed));
+    context.out(`removed: ${formatAgent(agent)} (its key stops working on every replica within a second; its messages keep its name)`);
+  },
+
   async 'identity-secret rotate'(argv, context) {
     const parsed = parse(argv, JSON_FLAG, SID);
     const accountSid = sidOf(parsed);
@@ -155,13 +183,15 @@ export const COMMANDS: Record<string, Command> = {
   async 'seed-demo'(argv, context) {
     const parsed = parse(argv, JSON_FLAG, NONE);
     const seed = await seedDemo(await context.repository(), context.devSecretsDir);
+    const agentKey = await seedDemoAgent(await context.agents(), context.devSecretsDir);
     if (flag(parsed, 'json')) {
-      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState }));
+      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState, agentKey }));
       return;
     }
     context.note(`Demo account ready (key ${seed.keyState}; kept in ${context.devSecretsDir}, so every run prints the same key):`);
     context.out(formatAccount(seed.account));
     context.out(`Deployment key: ${seed.key}`);
+    context.out(`Demo agent key (desk at /desk/): ${agentKey}`);
   },
   ...WEBHOOK_COMMANDS,
 };

@@ -1,4 +1,5 @@
 import type { AccountDetails, DeploymentKeySummary } from '../data-access/account-repository';
+import type { AgentRecord } from '../data-access/agent-repository';
 import type { RefusedOrigin } from '../data-access/refused-origins';
 
 /** Human-readable output. `--json` prints the same objects with JSON.stringify instead. */
@@ -28,6 +29,8 @@ export function formatAccount(account: AccountDetails): string {
 
 export const toJson = (value: unknown): string => JSON.stringify(value, null, 2);
 
+export const formatAgent = (agent: AgentRecord): string =>
+  `${agent.agentSid}  ${agent.kind.padEnd(5)}  ${agent.keyPrefix.padEnd(12)}  created ${iso(agent.createdAt)}  ${agent.friendlyName}`;
 export function formatRefusedOrigins(account: AccountDetails, refused: readonly RefusedOrigin[]): string {
   const allowed = account.allowedOrigins.length > 0 ? account.allowedOrigins.join(', ') : '(none: every origin is allowed)';
   if (refused.length === 0) return `${account.accountSid}: no origin has been refused. Allowed origins: ${allowed}`;

@@ -1,6 +1,8 @@
 import { ensureDevSecret } from '@webchat/config';
 import type { AccountDetails, AccountRepository } from '../data-access/account-repository';
 import { generateDeploymentKey } from '../data-access/deployment-key';
+import { generateAgentKey } from '../data-access/agent-key';
+import type { AgentRepository } from '../data-access/agent-repository';
 import { ConflictError } from '../data-access/errors';
 
 /** Fixed, so the demo site and docs can name it. */
@@ -10,12 +12,28 @@ export const DEMO_ORIGIN = 'http://localhost:3000';
 export const DEMO_WELCOME_MESSAGE = 'Hi! Thanks for reaching out. How can we help you today?';
 /** File under the dev-secrets folder holding the demo key, so every run (and every developer tool) sees the same one. */
 export const DEMO_KEY_SECRET = 'demo-deployment-key';
+/** The demo account's one agent, whose key (kept the same way) signs in to the desk. */
+export const DEMO_AGENT_KEY_SECRET = 'demo-agent-key';
+export const DEMO_AGENT_NAME = 'Ada (demo agent)';
 
 export interface DemoSeed {
   account: AccountDetails;
   key: string;
   /** What happened to the key in the store on this run. */
   keyState: 'registered' | 'already registered' | 'reactivated';
+  /** The demo agent's key (for the desk at /desk/), when agents were seeded. */
+  agentKey?: string;
+}
+
+/** The demo agent exists with the stable key from the dev-secrets folder (re-added if it was removed). */
+export async function seedDemoAgent(agents: AgentRepository, devSecretsDir: string): Promise<string> {
+  const key = ensureDevSecret(devSecretsDir, DEMO_AGENT_KEY_SECRET, generateAgentKey).trim();
+  const existing = await agents.findAgentByKey(key);
+  if (existing && existing.accountSid !== DEMO_ACCOUNT_SID) {
+    throw new ConflictError(`the demo agent key in ${DEMO_AGENT_KEY_SECRET} belongs to account ${existing.accountSid}, not the demo account`);
+  }
+  if (!existing) await agents.addAgent({ accountSid: DEMO_ACCOUNT_SID, friendlyName: DEMO_AGENT_NAME, kind: 'agent', key });
+  return key;
 }
 
 async function ensureAccount(repo: AccountRepository): Promise<void> {

@@ -15,6 +15,10 @@ Deployment keys
                                    account has no allowed origins: every website can then use the key)
   keys revoke KEY_ID|PREFIX|KEY    revoke by id (UUID), listed prefix (dk_..., at least 8 characters) or the key
 
+Agents (answer conversations through the Conversations API and the desk at /desk/)
+  agents add SID --name NAME [--bot] [--json]   add an agent (or a bot); its wk_ key is printed once, only its hash is stored
+  agents list SID [--json]                      the account's agents and bots with their key prefixes
+  agents remove AGENT_SID                       remove it: its key stops working on every replica; its messages stay
 Identity secrets (customer-signed identity tokens, see docs/identity-proof.md)
   identity-secret rotate SID [--json]       issue a new secret (printed once; stored encrypted); the old one
                                             keeps verifying until retired
@@ -38,6 +42,14 @@ Refused origins
   origins refused SID [--json]     the most recent distinct origins the allowed-origin check refused
                                    (at most 20, with counts and first/last seen): "why does the widget
                                    not work on our staging site?"
+
+Webhooks (signed per Standard Webhooks; delivered by the webhook dispatcher)
+  webhooks add SID --url URL [--events message.created,conversation.created,conversation.closed] [--json]
+                                   prints the signing secret once (production: https URLs only)
+  webhooks list SID [--json]       webhooks remove ID       webhooks disable ID       webhooks enable ID
+  webhooks rotate-secret ID [--overlap-seconds N]   new secret, printed once; the old one also signs for N s (86400)
+  webhooks deliveries SID [--failed] [--since 2h|ISO-TIME] [--json]   every attempt: time, status, latency, never the body
+  webhooks replay EVENT_ID         webhooks replay SID --since TIME   (SID: AC... or CH...) same event ids again
 
 Development
   migrate [--create-database]      apply pending migrations

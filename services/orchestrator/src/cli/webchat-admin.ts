@@ -1,6 +1,7 @@
 import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
+import { createAgentRepository } from '../data-access/agent-repository';
 import { createWebhookRepository } from '../data-access/webhook-repository';
 import { createIdentitySecretRepository, IdentitySecretSealer } from '../data-access/identity-secrets';
 import { devIdentitySecretsKey } from '../config';
@@ -126,6 +127,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const context: CommandContext = {
     repository: async () => createAccountRepository(database()),
     refusedOrigins: async () => createRefusedOriginRepository(database()),
+    agents: async () => createAgentRepository(database()),
     webhooks: async () => createWebhookRepository(database(), { allowLocal: io.allowLocalWebhookUrls ?? true }),
     async migrate({ createDatabase: create }) {
       line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);

@@ -28,6 +28,7 @@ interface ConversationRow {
 interface MessageRow {
   sid: string;
   author: MessageAuthor;
+  author_name: string | null;
   body: string;
   created_at: Date;
 }
@@ -36,6 +37,7 @@ interface MessageRow {
 type ConversationWithMessageRow = ConversationRow & {
   message_sid: string | null;
   message_author: MessageAuthor | null;
+  message_author_name: string | null;
   message_body: string | null;
   message_created_at: Date | null;
 };
@@ -54,18 +56,18 @@ const toConversation = (row: ConversationRow): ConversationRecord => ({
   createdAt: row.created_at,
 });
 
-const toMessage = (row: MessageRow): MessageRecord => ({ messageSid: row.sid, author: row.author, body: row.body, createdAt: row.created_at });
+const toMessage = (row: MessageRow): MessageRecord => ({ messageSid: row.sid, author: row.author, authorName: row.author_name, body: row.body, createdAt: row.created_at });
 
-const MESSAGE_COLUMNS = 'sid, author, body, created_at';
+const MESSAGE_COLUMNS = 'sid, author, author_name, body, created_at';
 
 // One round trip: ownership, the welcome and the latest messages. No row at all means "not yours".
 const CONVERSATION_WITH_MESSAGES = `
 SELECT c.sid, c.account_sid, c.identity::text AS identity, c.customer_friendly_name, c.pre_engagement_data, c.verified_guest, c.created_at,
        (SELECT w.body FROM messages w WHERE w.conversation_sid = c.sid AND w.author = 'system' ORDER BY w.seq LIMIT 1) AS welcome_message,
-       m.sid AS message_sid, m.author AS message_author, m.body AS message_body, m.created_at AS message_created_at
+       m.sid AS message_sid, m.author AS message_author, m.author_name AS message_author_name, m.body AS message_body, m.created_at AS message_created_at
   FROM conversations c
   LEFT JOIN LATERAL (
-    SELECT sid, author, body, created_at, seq FROM messages WHERE conversation_sid = c.sid ORDER BY seq DESC LIMIT $4
+    SELECT sid, author, author_name, body, created_at, seq FROM messages WHERE conversation_sid = c.sid ORDER BY seq DESC LIMIT $4
   ) m ON true
  WHERE c.sid = $1 AND c.account_sid = $2 AND c.identity = $3::uuid
  ORDER BY m.seq`;
@@ -81,9 +83,9 @@ WITH conversation AS (
   SELECT m.sid, c.sid, m.author, m.body
     FROM conversation c, unnest($6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS m (sid, author, body, position)
    ORDER BY m.position
-  RETURNING sid, author, body, created_at, seq
+  RETURNING sid, author, author_name, body, created_at, seq
 )
-SELECT c.*, m.sid AS message_sid, m.author AS message_author, m.body AS message_body, m.created_at AS message_created_at
+SELECT c.*, m.sid AS message_sid, m.author AS message_author, m.author_name AS message_author_name, m.body AS message_body, m.created_at AS message_created_at
   FROM conversation c LEFT JOIN inserted m ON true
  ORDER BY m.seq`;
 
@@ -100,7 +102,7 @@ WITH counted AS (
                                                 THEN c.guest_message_window_started_at ELSE now() END,
          guest_message_window_count = CASE WHEN c.guest_message_window_started_at > now() - $7::int * interval '1 second'
                                            THEN c.guest_message_window_count + 1 ELSE 1 END
-   WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid
+   WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid AND c.status = 'open'
      AND (c.guest_message_window_started_at IS NULL
           OR c.guest_message_window_started_at <= now() - $7::int * interval '1 second'
           OR c.guest_message_window_count < $6::int)
@@ -110,16 +112,18 @@ WITH counted AS (
   SELECT $1, counted.sid, 'guest', $5 FROM counted
   RETURNING ${MESSAGE_COLUMNS}
 ), owner AS (
-  SELECT c.guest_message_window_started_at AS window_started_at
+  SELECT c.guest_message_window_started_at AS window_started_at, c.status
     FROM conversations c WHERE c.sid = $2 AND c.account_sid = $3 AND c.identity = $4::uuid
 )
-SELECT EXISTS (SELECT 1 FROM owner) AS owned,
+SELECT EXISTS (SELECT 1 FROM owner) AS owned, coalesce((SELECT status = 'closed' FROM owner), false) AS closed,
        (SELECT greatest(1, ceil(extract(epoch FROM o.window_started_at + $7::int * interval '1 second' - now())))::int FROM owner o) AS retry_after_seconds,
-       i.sid, i.author, i.body, i.created_at
+       i.sid, i.author, i.author_name, i.body, i.created_at
   FROM (SELECT 1) AS one LEFT JOIN inserted i ON true`;
 
 interface AddGuestMessageRow {
   owned: boolean;
+  closed: boolean;
+  author_name: string | null;
   retry_after_seconds: number | null;
   sid: string | null;
   author: MessageAuthor | null;
@@ -132,7 +136,7 @@ const messagesOf = (rows: ConversationWithMessageRow[]): MessageRecord[] =>
   rows.flatMap((row) =>
     row.message_sid === null || row.message_author === null || row.message_body === null || row.message_created_at === null
       ? []
-      : [{ messageSid: row.message_sid, author: row.message_author, body: row.message_body, createdAt: row.message_created_at }],
+      : [{ messageSid: row.message_sid, author: row.message_author, authorName: row.message_author_name, body: row.message_body, createdAt: row.message_created_at }],
   );
 
 export function createConversationRepository(db: Database): ConversationRepository {
@@ -180,10 +184,11 @@ export function createConversationRepository(db: Database): ConversationReposito
       ]);
       const row = rows[0];
       if (!row?.owned) return { outcome: 'not_found' };
+      if (row.closed) return { outcome: 'closed' };
       if (row.sid === null || row.author === null || row.body === null || row.created_at === null) {
         return { outcome: 'rate_limited', retryAfterSeconds: row.retry_after_seconds ?? limit.windowSeconds };
       }
-      return { outcome: 'stored', message: toMessage({ sid: row.sid, author: row.author, body: row.body, created_at: row.created_at }) };
+      return { outcome: 'stored', message: toMessage({ sid: row.sid, author: row.author, author_name: row.author_name, body: row.body, created_at: row.created_at }) };
     },
   };
 }

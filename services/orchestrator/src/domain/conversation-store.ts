@@ -1,6 +1,6 @@
 /** The conversation store as the domain needs it; data-access implements it with plain objects (no pg types). */
 
-export type MessageAuthor = 'guest' | 'system';
+export type MessageAuthor = 'guest' | 'system' | 'agent' | 'bot';
 
 export interface ConversationRecord {
   conversationSid: string;
@@ -18,6 +18,8 @@ export interface ConversationRecord {
 export interface MessageRecord {
   messageSid: string;
   author: MessageAuthor;
+  /** Agents and bots: the name they had when they sent it. */
+  authorName: string | null;
   body: string;
   createdAt: Date;
 }
@@ -57,4 +59,5 @@ export interface MessageRateLimit {
 export type AddMessageResult =
   | { outcome: 'stored'; message: MessageRecord }
   | { outcome: 'not_found' }
+  | { outcome: 'closed' }
   | { outcome: 'rate_limited'; retryAfterSeconds: number };

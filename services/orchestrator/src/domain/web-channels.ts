@@ -22,6 +22,8 @@ export interface WebChannelDeps extends GuestTokenCheckDeps {
 export interface Guest {
   accountSid: string;
   identity: string;
+  /** When the token stops working: a live stream ends then, and the widget refreshes and reconnects. */
+  expiresAt: string;
   account: AccountDetails;
   /** What the customer's server vouched for, carried by the token. */
   verifiedGuest?: VerifiedGuest | undefined;
@@ -45,7 +47,7 @@ export async function authenticateGuest(deps: WebChannelDeps, token: string, sig
     throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
   }
   requireActiveMintingKey(claims, account.deploymentKeys);
-  return { accountSid: claims.accountSid, identity: claims.identity, account, verifiedGuest: claims.verifiedGuest };
+  return { accountSid: claims.accountSid, identity: claims.identity, expiresAt: claims.expiresAt, account, verifiedGuest: claims.verifiedGuest };
 }
 
 /** `preEngagementData.question`, when the guest asked one: it becomes the first guest message. */
@@ -64,6 +66,7 @@ function preEngagementQuestion(data: Record<string, unknown> | undefined): strin
 const toMessage = (record: MessageRecord): Message => ({
   messageSid: record.messageSid,
   author: record.author,
+  ...(record.authorName ? { authorName: record.authorName } : {}),
   body: record.body,
   createdAt: record.createdAt.toISOString(),
 });
@@ -107,6 +110,7 @@ export async function listMessages(deps: WebChannelDeps, guest: Guest, conversat
 export async function postMessage(deps: WebChannelDeps, guest: Guest, conversationSid: string, body: string): Promise<Message> {
   const result = await deps.conversations.addGuestMessage(conversationSid, guest, body, deps.messageRateLimit);
   if (result.outcome === 'not_found') throw conversationNotFound();
+  if (result.outcome === 'closed') throw new AppError('conversation_closed', 'This conversation has ended; start a new one');
   if (result.outcome === 'rate_limited') {
     const { messages, windowSeconds } = deps.messageRateLimit;
     throw new AppError('rate_limited', `This conversation accepts at most ${messages} messages every ${windowSeconds} s; try again in ${result.retryAfterSeconds} s`, {

@@ -8,7 +8,8 @@ import type { OriginRefusals } from '../domain/origin-refusals';
 /** Only a well-formed origin is ever echoed into a header. */
 const ORIGIN_SHAPE = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
-const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', ...Object.values(FINGERPRINT_HEADERS)];
+// last-event-id: the widget resumes its live stream with it (fetch streaming, so a header, not EventSource's own).
+const ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'last-event-id', ...Object.values(FINGERPRINT_HEADERS)];
 
 /**
  * For the public routes: every response (errors included) carries ACAO, `Vary: Origin` and

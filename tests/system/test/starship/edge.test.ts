@@ -247,7 +247,7 @@ describe('Starship in front of a recording upstream', () => {
       const response = await rawRequest(edge.port, { path: '/assets/webchat.3f2a9c1d.js' });
       expect(response.status).toBe(200);
       expect(response.text).toBe('/* hashed */\n');
-      expect(response.headers['content-type']).toBe('application/javascript');
+      expect(response.headers['content-type']).toBe('application/javascript; charset=utf-8');
       expect(response.all('cache-control')).toEqual(['public, max-age=31536000, immutable']);
       expect(response.all('x-content-type-options')).toEqual(['nosniff']);
       expect(response.all('access-control-allow-origin')).toEqual(['*']);

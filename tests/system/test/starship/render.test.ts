@@ -83,7 +83,8 @@ describe('renderStarshipConfig', () => {
       expect({ path: route.path, proxied: proxied.some((loc) => matches(loc, example(route.path))) }).toEqual({ path: route.path, proxied: true });
     }
     // Everything that mints, refreshes or uses a guest token is rate limited (the cached configuration read is not).
-    const mustLimit = (path: string) => /^\^?\/v2\/(Webchat\/Token|WebChannels)/.test(path);
+    // Held event streams are outside the budget (a per-address connection limit instead, checked below).
+    const mustLimit = (path: string) => /^\^?\/v2\/(Webchat\/Token|WebChannels)/.test(path) && !/\/Events\$?$/.test(path);
     for (const loc of proxied) {
       // No prefix location: one spelling per route, everything else is nginx's 404.
       expect({ loc: loc.path, kind: loc.kind, limited: loc.limited || !mustLimit(loc.path) }).toEqual({ loc: loc.path, kind: expect.stringMatching(/^[=~]$/), limited: true });
