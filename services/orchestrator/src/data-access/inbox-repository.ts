@@ -10,6 +10,7 @@ interface InboxRow {
   account_sid: string;
   identity: string;
   status: ConversationStatus;
+  verified_guest: { name?: string; email?: string } | null;
   customer_friendly_name: string | null;
   pre_engagement_data: Record<string, unknown> | null;
   created_at: Date;
@@ -31,7 +32,7 @@ interface MessageRow {
 
 // Unread: guest message events past the agents' read mark (the event log's unique (conversation, position) index).
 const INBOX_COLUMNS = `
-  c.sid, c.account_sid, c.identity::text AS identity, c.status, c.customer_friendly_name, c.pre_engagement_data,
+  c.sid, c.account_sid, c.identity::text AS identity, c.status, c.verified_guest, c.customer_friendly_name, c.pre_engagement_data,
   c.created_at, c.closed_at, c.last_activity_at,
   to_char(c.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_activity_exact,
   (SELECT count(*)::int FROM conversation_events e
@@ -57,6 +58,7 @@ const toConversation = (row: InboxRow): InboxConversation => ({
   accountSid: row.account_sid,
   identity: row.identity,
   status: row.status,
+  verifiedGuest: row.verified_guest,
   customerFriendlyName: row.customer_friendly_name,
   preEngagementData: row.pre_engagement_data,
   createdAt: row.created_at,

@@ -10,6 +10,8 @@ export interface InboxConversation {
   accountSid: string;
   identity: string;
   status: ConversationStatus;
+  /** Set only from a customer-signed identity token (conversations.verified_guest). */
+  verifiedGuest: { name?: string; email?: string } | null;
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
   createdAt: Date;
