@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccountSid, ConversationSid, Identity, IsoDateTime, MessageSid } from './common';
+import { AccountSid, ConversationSid, Identity, IsoDateTime, MessageSid, VerifiedGuest } from './common';
 import { MessageBody } from './orchestrator';
 
 /** The account's side of conversations: agents and bots with a `wk_` key (docs/conversations-api.md). */
@@ -26,6 +26,11 @@ export const ConversationSummary = z.strictObject({
   conversationSid: ConversationSid,
   status: ConversationStatus,
   identity: Identity,
+  /**
+   * Name and email from the customer-signed identity token the conversation was opened with; null otherwise.
+   * Only this is trusted: customerFriendlyName and preEngagementData are what the guest typed.
+   */
+  verifiedGuest: VerifiedGuest.nullable().describe("Name and email the customer's server signed (identityToken); null for anonymous guests"),
   customerFriendlyName: z.string().nullable(),
   preEngagementData: z.record(z.string(), z.unknown()).nullable(),
   createdAt: IsoDateTime,

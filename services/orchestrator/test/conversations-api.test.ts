@@ -1,3 +1,4 @@
+import jwt from 'jsonwebtoken';
 import { CONVERSATION_EVENTS_PATH, CONVERSATIONS_PATH, ConversationDetail, ConversationList, WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
 import { browserHeaders, startSystem, type SystemUnderTest } from './support/system';
 import { call, type Reply } from './support/http';
@@ -122,6 +123,35 @@ describe('GET /v2/Conversations', () => {
       const reply = await call(url(`${CONVERSATIONS_PATH}?${query}`), { headers: asAgent(agent.key) });
       expectProblem(reply, 400, 'invalid_request');
     }
+  });
+});
+
+describe('verified guest identity', () => {
+  const conversationAs = async (deploymentKey: string, proof: { identityToken?: string }, customerFriendlyName: string) => {
+    const minted = await call(url(WEBCHAT_TOKEN_PATH), { json: { deploymentKey, ...proof }, headers: browserHeaders() });
+    expect(minted.status).toBe(200);
+    const created = await call(url(WEB_CHANNELS_PATH), { json: { customerFriendlyName }, headers: asGuest(minted.body.token) });
+    expect(created.status).toBe(201);
+    return created.body.conversationSid as string;
+  };
+
+  it('when a guest came with a customer-signed identity token, then agents see its name and email as verified; a guest who only typed a name shows none', async () => {
+    const { deploymentKey, accountSid, agent } = await account();
+    const secret = await system.rotateIdentitySecret(accountSid);
+    const identityToken = jwt.sign({ sub: 'user-4711', name: 'Ada Lovelace', email: 'ada@example.com' }, secret, { algorithm: 'HS256', audience: accountSid, expiresIn: 600 });
+    const signed = await conversationAs(deploymentKey, { identityToken }, 'Ada typed');
+    const anonymous = await conversationAs(deploymentKey, {}, 'Ada Lovelace');
+
+    const detail = await call(url(`${CONVERSATIONS_PATH}/${signed}`), { headers: asAgent(agent.key) });
+    expect(ConversationDetail.safeParse(detail.body).success).toBe(true);
+    expect(detail.body).toMatchObject({ verifiedGuest: { name: 'Ada Lovelace', email: 'ada@example.com' }, customerFriendlyName: 'Ada typed' });
+    const typedOnly = await call(url(`${CONVERSATIONS_PATH}/${anonymous}`), { headers: asAgent(agent.key) });
+    expect(typedOnly.body).toMatchObject({ verifiedGuest: null, customerFriendlyName: 'Ada Lovelace' });
+
+    const list = await call(url(CONVERSATIONS_PATH), { headers: asAgent(agent.key) });
+    expect(ConversationList.safeParse(list.body).success).toBe(true);
+    const verifiedBySid = Object.fromEntries(list.body.conversations.map((c: { conversationSid: string; verifiedGuest: unknown }) => [c.conversationSid, c.verifiedGuest]));
+    expect(verifiedBySid).toEqual({ [signed]: { name: 'Ada Lovelace', email: 'ada@example.com' }, [anonymous]: null });
   });
 });
 

@@ -22,7 +22,15 @@
     return body;
   }
 
-  const displayName = (c) => c.customerFriendlyName || (c.preEngagementData && (c.preEngagementData.friendlyName || c.preEngagementData.name)) || `Guest ${c.identity.slice(0, 8)}`;
+  // Only verifiedGuest (signed by the customer's server) earns the label; what the guest typed never does.
+  const verifiedName = (c) => (c.verifiedGuest && (c.verifiedGuest.name || c.verifiedGuest.email)) || null;
+  const displayName = (c) => verifiedName(c) || c.customerFriendlyName || (c.preEngagementData && (c.preEngagementData.friendlyName || c.preEngagementData.name)) || `Guest ${c.identity.slice(0, 8)}`;
+  const verifiedLabel = () => el('span', { class: 'verified', title: "Signed by your site's server (identity token)" }, 'verified');
+  const nameWithLabel = (c) => {
+    const name = el('span', { class: 'name' }, displayName(c));
+    if (verifiedName(c)) name.append(' ', verifiedLabel());
+    return name;
+  };
   const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   // ---- conversation list ----
@@ -40,7 +48,7 @@
   function listItem(c) {
     const item = el('li');
     const button = el('button', { type: 'button', 'data-sid': c.conversationSid, 'aria-current': String(c.conversationSid === state.selected) });
-    button.append(el('span', { class: 'name' }, displayName(c)));
+    button.append(nameWithLabel(c));
     if (c.unreadCount > 0 && c.conversationSid !== state.selected) button.append(el('span', { class: 'unread', 'aria-label': `${c.unreadCount} unread` }, String(c.unreadCount)));
     else button.append(el('span'));
     const last = c.lastMessage;
@@ -68,9 +76,15 @@
   async function renderConversation() {
     if (!state.selected) return;
     const c = await api(`/v2/Conversations/${state.selected}`);
-    $('conversation-title').textContent = `${displayName(c)} · ${c.status}`;
+    $('conversation-title').replaceChildren(nameWithLabel(c), ` · ${c.status}`);
     const details = $('details');
     details.replaceChildren();
+    for (const [term, value] of [['Name', c.verifiedGuest && c.verifiedGuest.name], ['Email', c.verifiedGuest && c.verifiedGuest.email]]) {
+      if (!value) continue;
+      const dd = el('dd', {}, value);
+      dd.append(' ', verifiedLabel());
+      details.append(el('dt', {}, term), dd);
+    }
     const facts = [['Started', new Date(c.createdAt).toLocaleString()], ...Object.entries(c.preEngagementData || {}).filter(([, v]) => typeof v === 'string')];
     for (const [term, value] of facts) details.append(el('dt', {}, term), el('dd', {}, value));
     const transcript = $('transcript');

@@ -11,6 +11,8 @@ export interface InboxConversation {
   accountSid: string;
   identity: string;
   status: ConversationStatus;
+  /** Set only from a customer-signed identity token (conversations.verified_guest). */
+  verifiedGuest: { name?: string; email?: string } | null;
   customerFriendlyName: string | null;
   preEngagementData: Record<string, unknown> | null;
   createdAt: Date;
@@ -52,6 +54,7 @@ interface InboxRow {
   account_sid: string;
   identity: string;
   status: ConversationStatus;
+  verified_guest: { name?: string; email?: string } | null;
   customer_friendly_name: string | null;
   pre_engagement_data: Record<string, unknown> | null;
   created_at: Date;
@@ -73,7 +76,7 @@ interface MessageRow {
 
 // Unread: guest message events past the agents' read mark (the event log's unique (conversation, position) index).
 const INBOX_COLUMNS = `
-  c.sid, c.account_sid, c.identity::text AS identity, c.status, c.customer_friendly_name, c.pre_engagement_data,
+  c.sid, c.account_sid, c.identity::text AS identity, c.status, c.verified_guest, c.customer_friendly_name, c.pre_engagement_data,
   c.created_at, c.closed_at, c.last_activity_at,
   to_char(c.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS last_activity_exact,
   (SELECT count(*)::int FROM conversation_events e
@@ -99,6 +102,7 @@ const toConversation = (row: InboxRow): InboxConversation => ({
   accountSid: row.account_sid,
   identity: row.identity,
   status: row.status,
+  verifiedGuest: row.verified_guest,
   customerFriendlyName: row.customer_friendly_name,
   preEngagementData: row.pre_engagement_data,
   createdAt: row.created_at,

@@ -61,6 +61,7 @@ const toSummary = (conversation: InboxConversation): ConversationSummary => ({
   conversationSid: conversation.conversationSid,
   status: conversation.status,
   identity: conversation.identity,
+  verifiedGuest: conversation.verifiedGuest,
   customerFriendlyName: conversation.customerFriendlyName,
   preEngagementData: conversation.preEngagementData,
   createdAt: conversation.createdAt.toISOString(),
