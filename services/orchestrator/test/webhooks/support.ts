@@ -36,16 +36,7 @@ export async function createWorld(): Promise<World> {
     db,
     conversations: createConversationRepository(db),
     accountSid,
-    async admin(...argv) {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(argv, {
-        databaseUrl: testDb.url,
-        stdout: { write: (chunk: string) => (stdout += chunk) },
-        stderr: { write: (chunk: string) => (stderr += chunk) },
-      });
-      return { code, stdout: stdout.trim(), stderr: stderr.trim() };
-    },
+    admin: (...argv) => runAdmin(testDb.url, argv),
     async close() {
       await db.close();
       await testDb.drop();
@@ -53,8 +44,20 @@ export async function createWorld(): Promise<World> {
   };
 }
 
+/** `webchat-admin` against a database, with what it printed. */
+export async function runAdmin(databaseUrl: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    databaseUrl,
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: (chunk: string) => (stderr += chunk) },
+  });
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
 /** `webhooks add` through the CLI: the endpoint id (from list) and the secret it printed once. */
-export async function addEndpoint(world: World, url: string, extra: string[] = []): Promise<{ id: string; secret: string }> {
+export async function addEndpoint(world: Pick<World, 'admin' | 'accountSid'>, url: string, extra: string[] = []): Promise<{ id: string; secret: string }> {
   const added = await world.admin('webhooks', 'add', world.accountSid, '--url', url, '--json', ...extra);
   if (added.code !== 0) throw new Error(`webhooks add failed: ${added.stderr}`);
   const endpoint = JSON.parse(added.stdout) as { id: string; secret: string };
