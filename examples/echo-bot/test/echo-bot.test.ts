@@ -2,7 +2,7 @@
  * The echo bot's own rules against the documented agent API contract (POST /v2/Conversations/{sid}/Messages,
  * Bearer wk_..., { body }): a real HTTP server on loopback records what the bot sends and answers what a test needs
  * (503, 409). Events are signed with the same Standard Webhooks library the dispatcher uses. The bot against the
- * real agent API and dispatcher: services/orchestrator/test/webhooks/echo-bot-e2e.test.ts.
+ * real agent API and dispatcher: tests/system/test/webhooks/echo-bot-e2e.test.ts.
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';

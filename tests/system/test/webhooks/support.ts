@@ -5,11 +5,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { getFreePort, REPO_ROOT, TEMPLATE_ENV, createTestDatabase, type TestDatabase } from '@webchat/testkit';
-import { createAccountRepository } from '../../src/data-access/account-repository';
-import { createConversationRepository, type ConversationRepository } from '../../src/data-access/conversation-repository';
-import { migrateUp } from '../../src/data-access/migrate';
-import { createDatabase, type Database } from '../../src/data-access/pool';
-import { runCli } from '../../src/cli/webchat-admin';
+import { createAccountRepository } from '@webchat/orchestrator/src/data-access/account-repository';
+import { createConversationRepository, type ConversationRepository } from '@webchat/orchestrator/src/data-access/conversation-repository';
+import { migrateUp } from '@webchat/orchestrator/src/data-access/migrate';
+import { createDatabase, type Database } from '@webchat/orchestrator/src/data-access/pool';
+import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
 
 const DISPATCHER_ENTRY = path.join(REPO_ROOT, 'services/orchestrator/src/webhook-dispatcher.ts');
 // `node --import tsx`: one process, so a SIGKILL hits the dispatcher itself (the tsx CLI would be a parent

@@ -9,8 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { CONVERSATIONS_PATH, WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH, WebhookEvent } from '@webchat/contracts';
 import { getFreePort, REPO_ROOT, waitForHttp } from '@webchat/testkit';
-import { browserHeaders, startSystem, type SystemUnderTest } from '../support/system';
-import { call } from '../support/http';
+import { browserHeaders, call, startSystem, type SystemUnderTest } from '@webchat/test-harness';
 import { addEndpoint, eventually, runAdmin, startDispatcher, startReceiver, type Dispatcher } from './support';
 
 let system: SystemUnderTest;

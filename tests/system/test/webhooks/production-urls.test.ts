@@ -48,7 +48,7 @@ describe('webhook URLs in production (SSRF)', () => {
   });
 
   it('when the operator adds a plain-http URL with the production CLI, then it is refused with exit code 2', async () => {
-    const { runCli } = await import('../../src/cli/webchat-admin');
+    const { runCli } = await import('@webchat/orchestrator/src/cli/webchat-admin');
     let stderr = '';
     const code = await runCli(['webhooks', 'add', world.accountSid, '--url', 'http://example.com/hooks'], {
       databaseUrl: world.testDb.url,

@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookEvent } from '@webchat/contracts';
-import { orchestratorOpenApi } from '../../src/app';
+import { orchestratorOpenApi } from '@webchat/orchestrator/src/app';
 import { addEndpoint, createWorld, eventually, openConversation, startDispatcher, startReceiver, type Dispatcher, type World } from './support';
 
 let world: World;
