@@ -11,8 +11,8 @@
 import { build, type Plugin } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { REPO_ROOT } from '@webchat/local-infra';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
 
 export interface ServiceBuild {
   /** Entry points, relative to the service folder; each becomes `dist/<basename>.js`. */

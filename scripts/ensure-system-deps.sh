@@ -7,7 +7,7 @@ PNPM_VERSION=12.4.2
 # dockerd and makes its own base images.
 DEBIAN_PACKAGES=(postgresql nginx-light chromium docker.io docker-compose debootstrap)
 
-# corepack fails on this registry's signatures (see DESIGN.md), so pnpm comes from npm.
+# corepack fails on this registry's signatures, so pnpm comes from npm.
 if [ "$(pnpm -v 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   echo "ensure-system-deps: installing pnpm@$PNPM_VERSION" >&2
   npm i -g --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2

@@ -17,14 +17,14 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '@webchat/local-infra';
 import { formatEnvFile, parseEnvFile, type EnvEntry } from '../tests/deploy-checks/src/env-file';
-import { generateServiceKeyPair } from '../libs/service-auth/src/keys';
-import { generateDeploymentKey } from '../services/orchestrator/src/data-access/deployment-key';
-import { DEMO_ORIGIN } from '../services/orchestrator/src/cli/seed-demo';
-import { generateEncryptionSecret, generateSigningKeyPem } from '../services/scoped-auth/src/domain/key-material';
-import { writeDemoSite } from '../services/starship/src/demo';
+import { generateServiceKeyPair } from '@webchat/service-auth';
+import { generateDeploymentKey } from '@webchat/orchestrator/src/data-access/deployment-key';
+import { DEMO_ORIGIN } from '@webchat/orchestrator/src/cli/seed-demo';
+import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
+import { writeDemoSite } from '@webchat/starship/src/demo';
 
-const REPO_ROOT = resolve(__dirname, '..');
 
 /** The services that sign service tokens (the callers); scoped-auth only verifies them. */
 export const SERVICE_TOKEN_CALLERS = ['orchestrator', 'federated-auth'] as const;

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PrivatePostgres } from '@webchat/testkit';
+import type { PrivatePostgres } from '@webchat/local-infra';
 import { loadRunnerConfig, portClaims, type RunnerConfig } from './local/config';
 import { prepareDemoData, startDatabase, type DemoAccount } from './local/database';
 import { LogSink, followFile, paint } from './local/logs';

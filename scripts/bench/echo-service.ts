@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import {
   SCOPED_AUTH_GENERATE_PATH, TokenResponse, createAccountTokenRoute, createWebchatTokenRoute, federatedTokensPath, generateScopedTokenRoute, type RouteSpec,
 } from '@webchat/contracts';
-import { createServiceApp, exitOnSignals, listen } from '../../libs/http-kit/src';
-import { InternalClient } from '../../libs/internal-client/src';
-import { createLogger } from '../../libs/logger/src';
-import { ServiceTokenSigner, ServiceTokenVerifier, loadPublicKeys, parsePrivateKey, privateKeyFile } from '../../libs/service-auth/src';
+import { createServiceApp, exitOnSignals, listen } from '@webchat/http-kit';
+import { InternalClient } from '@webchat/internal-client';
+import { createLogger } from '@webchat/logger';
+import { ServiceTokenSigner, ServiceTokenVerifier, loadPublicKeys, parsePrivateKey, privateKeyFile } from '@webchat/service-auth';
 
 const ROLES = ['orchestrator', 'federated-auth', 'scoped-auth'] as const;
 type Role = (typeof ROLES)[number];

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { WEBCHAT_SECURITY_FLAG } from '../../services/orchestrator/src/domain/feature-flags';
+import { WEBCHAT_SECURITY_FLAG } from '@webchat/orchestrator/src/domain/feature-flags';
 
 /**
  * The benchmark's own offline flags file (LAUNCHDARKLY_FLAGS_FILE): a full LaunchDarkly flag rather

@@ -1,4 +1,4 @@
-import { withClient } from '@webchat/testkit';
+import { withClient } from '@webchat/local-infra';
 
 /** The orchestrator's counters the benchmark reads, from its Prometheus /metrics. */
 export interface OrchestratorCounters {

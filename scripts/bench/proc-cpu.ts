@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { procStatFields } from '@webchat/testkit';
+import { procStatFields } from '@webchat/local-infra';
 
 /** Clock ticks per second of /proc's utime/stime (USER_HZ; 100 on every Linux we run on). */
 export const CLOCK_TICKS = (() => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { defaultDevSecretsDir, ensureDevSecret } from '../../libs/config/src';
-import { ensureDevServiceKeys, privateKeyFile } from '../../libs/service-auth/src';
-import { generateEncryptionSecret, generateSigningKeyPem } from '../../services/scoped-auth/src/domain/key-material';
+import { defaultDevSecretsDir, ensureDevSecret } from '@webchat/config';
+import { ensureDevServiceKeys, privateKeyFile } from '@webchat/service-auth';
+import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
 
 /**
  * The development keys, made on first use exactly where `pnpm start` keeps them (the services' own

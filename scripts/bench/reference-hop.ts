@@ -11,7 +11,7 @@ import http from 'node:http';
 import axios from 'axios';
 import express from 'express';
 import { SCOPED_AUTH_GENERATE_PATH, federatedTokensPath } from '@webchat/contracts';
-import { SERVER_KEEP_ALIVE_TIMEOUT_MS } from '../../libs/http-kit/src';
+import { SERVER_KEEP_ALIVE_TIMEOUT_MS } from '@webchat/http-kit';
 
 const KINDS = ['raw', 'express'] as const;
 type Kind = (typeof KINDS)[number];

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { childPids, dropDatabase, getFreePort, isProcessAlive, killQuietly, postgresProcesses, readCmdline, withClient, type PrivatePostgres } from '@webchat/testkit';
-import { DEFAULT_ASSETS_DIR } from '../../services/starship/src/render';
+import { childPids, dropDatabase, getFreePort, isProcessAlive, killQuietly, postgresProcesses, readCmdline, withClient, type PrivatePostgres } from '@webchat/local-infra';
+import { DEFAULT_ASSETS_DIR } from '@webchat/starship/src/render';
 import { REPO_ROOT, type RunnerConfig } from '../local/config';
 import { DATABASE_NAME, admin, prepareDemoData, startDatabase, type DemoAccount } from '../local/database';
 import { LogSink, type Color } from '../local/logs';

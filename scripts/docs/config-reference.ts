@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '../../services/orchestrator/src/config';
-import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '../../services/scoped-auth/src/config';
-import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '../../services/federated-auth/src/config';
-import { DISPATCHER_SECRETS, dispatcherEnv } from '../../services/orchestrator/src/webhooks/config';
+import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '@webchat/orchestrator/src/config';
+import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '@webchat/scoped-auth/src/config';
+import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '@webchat/federated-auth/src/config';
+import { DISPATCHER_SECRETS, dispatcherEnv } from '@webchat/orchestrator/src/webhooks/config';
 
 /** Every service's environment, from the same zod schemas the services validate at start-up. */
 export const SERVICE_ENVIRONMENTS = [

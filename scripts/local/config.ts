@@ -1,7 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { REPO_ROOT } from '@webchat/local-infra';
 import type { PortClaim } from './ports';
 
-export const REPO_ROOT = resolve(__dirname, '../..');
+export { REPO_ROOT };
 
 export interface RunnerConfig {
   repo: string;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { databaseUrl, startPrivatePostgres, type PrivatePostgres } from '@webchat/testkit';
-import { runCli } from '../../services/orchestrator/src/cli/webchat-admin';
+import { databaseUrl, startPrivatePostgres, type PrivatePostgres } from '@webchat/local-infra';
+import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
 import type { RunnerConfig } from './config';
 
 export const DATABASE_NAME = 'webchat';

@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isPortFree, isProcessAlive, readCmdline } from '@webchat/testkit';
+import { isPortFree, isProcessAlive, readCmdline } from '@webchat/local-infra';
 import type { RunnerConfig } from './config';
 import { portOwner, type PortClaim } from './ports';
 

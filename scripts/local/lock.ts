@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isProcessAlive, readCmdline } from '@webchat/testkit';
+import { isProcessAlive, readCmdline } from '@webchat/local-infra';
 
 /**
  * One runner per data folder: a second one would reuse the same nginx prefix and cluster. Ports

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { isPortFree, readCmdline } from '@webchat/testkit';
+import { isPortFree, readCmdline } from '@webchat/local-infra';
 
 export interface PortClaim {
   port: number;

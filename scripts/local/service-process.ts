@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { waitForHttp } from '@webchat/testkit';
+import { waitForHttp } from '@webchat/local-infra';
 import type { LogSink } from './logs';
 
 export interface ServiceSpec {

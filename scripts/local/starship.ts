@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNginx, waitForHttp, type NginxServer } from '@webchat/testkit';
-import { writeDemoSite } from '../../services/starship/src/demo';
-import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig } from '../../services/starship/src/render';
+import { startNginx, waitForHttp, type NginxServer } from '@webchat/local-infra';
+import { writeDemoSite } from '@webchat/starship/src/demo';
+import { DEFAULT_ASSETS_DIR, prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
 import { stop as stopEsbuild } from 'esbuild';
-import { buildWidget } from '../../services/widget/build';
+import { buildWidget } from '@webchat/widget/build';
 import type { RunnerConfig } from './config';
 import type { DemoAccount } from './database';
 

@@ -13,8 +13,18 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Event ids already answered: deliveries are at least once, so a retry of an answered event is skipped. */
 const REMEMBERED_EVENTS = 10_000;
 
+/** The agent API refuses a message body over 4 KiB of UTF-8 (400), so a reply is cut to fit, on a whole character. */
+const REPLY_MAX_BYTES = 4 * 1024;
+
 export function replyTo(text: string): string {
-  return `Echo: ${text}`.slice(0, 4000);
+  let reply = '';
+  let bytes = 0;
+  for (const char of `Echo: ${text}`) {
+    bytes += Buffer.byteLength(char, 'utf8');
+    if (bytes > REPLY_MAX_BYTES) break;
+    reply += char;
+  }
+  return reply;
 }
 
 /**
@@ -49,6 +59,8 @@ export function createEchoBot(config: Pick<EchoBotConfig, 'webhookSecret' | 'api
     if (answered.has(event.id)) return 204;
     const status = await postReply(event.data.conversationSid, event.data.body ?? '');
     log(`event ${event.id}: reply ${status}`);
+    // 409: the conversation was closed before the reply; no retry can change that, so the event is done.
+    if (status === 409) return 204;
     if (status < 200 || status >= 300) return 503; // retried by the dispatcher, same event id
     answered.add(event.id);
     if (answered.size > REMEMBERED_EVENTS) answered.delete(answered.values().next().value as string);

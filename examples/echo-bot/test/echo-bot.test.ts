@@ -1,13 +1,13 @@
 /**
- * The echo bot against the documented agent API contract (POST /v2/Conversations/{sid}/Messages, Bearer wk_...,
- * { body }). The agent API (issue 14) is built on another branch: until it is merged, a real HTTP server on
- * loopback stands in for it and records what the bot sends. Events are signed with the same Standard Webhooks
- * library the dispatcher uses.
+ * The echo bot's own rules against the documented agent API contract (POST /v2/Conversations/{sid}/Messages,
+ * Bearer wk_..., { body }): a real HTTP server on loopback records what the bot sends and answers what a test needs
+ * (503, 409). Events are signed with the same Standard Webhooks library the dispatcher uses. The bot against the
+ * real agent API and dispatcher: tests/system/test/webhooks/echo-bot-e2e.test.ts.
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { createEchoBot } from '../src/bot';
+import { createEchoBot, replyTo } from '../src/bot';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const agentKey = `wk_${randomBytes(16).toString('hex')}`;
@@ -88,6 +88,18 @@ describe('echo bot', () => {
     expect(await deliver(event)).toBe(204);
     expect(await deliver(event)).toBe(204);
     expect(replies).toHaveLength(1);
+  });
+
+  it('when the conversation was closed before the reply (409), then the event is done: 204, no retry asked', async () => {
+    apiStatus = 409;
+    expect(await deliver(message('guest', 'too late'))).toBe(204);
+    expect(replies).toHaveLength(1);
+  });
+
+  it('when the echo would pass the agent API\'s 4 KiB body limit, then it is cut there on a whole character', () => {
+    const reply = replyTo('😀'.repeat(1023)); // 4092 bytes
+    expect(Buffer.byteLength(reply, 'utf8')).toBeLessThanOrEqual(4096);
+    expect(reply).toBe(`Echo: ${'😀'.repeat(1022)}`);
   });
 
   it('when the agent API fails, then it answers 503 so the dispatcher retries the same event, and the retry replies', async () => {

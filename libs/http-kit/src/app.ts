@@ -4,7 +4,7 @@ import { buildOpenApi, operationalRoutes, type OpenApiDocument, type RouteSpec, 
 import { requestId } from './request-id';
 import { bodyParsers, type BodyOptions } from './body';
 import { createMetrics, matchedRoute, type Metrics } from './metrics';
-import { problemHandler } from './problem';
+import { problemHandler, type KnownErrors } from './problem';
 import { AppError } from './errors';
 import { methodNotAllowed } from './method-not-allowed';
 import type { CallerVerifier } from './callers';
@@ -34,6 +34,8 @@ export interface ServiceAppOptions<G = never> {
    * X-Forwarded-For is believed. A hop count would believe whoever connects, Starship or not.
    */
   trustProxy?: readonly string[] | false;
+  /** Errors the service can name (a store that is not serving us: 503) instead of a 500. */
+  knownErrors?: KnownErrors;
   /** Middleware that must run before body parsing (e.g. CORS on public routes). */
   before?: RequestHandler[];
 }
@@ -145,6 +147,6 @@ export function createServiceApp<G = never>(options: ServiceAppOptions<G>, mount
   app.use((req, _res, next) => {
     next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
   });
-  app.use(problemHandler(logger));
+  app.use(problemHandler(logger, options.knownErrors));
   return { app, metrics, lifecycle };
 }

@@ -29,9 +29,12 @@ function fromFrameworkError(err: unknown): AppError | undefined {
   return undefined;
 }
 
-export function toAppError(err: unknown): AppError {
+/** Names the errors only a service can recognise (e.g. "the database is not serving us"); undefined for the rest. */
+export type KnownErrors = (err: unknown) => AppError | undefined;
+
+export function toAppError(err: unknown, known?: KnownErrors): AppError {
   if (isAppError(err)) return err;
-  return fromFrameworkError(err) ?? new AppError('internal_error', undefined, { expose: false, cause: err });
+  return fromFrameworkError(err) ?? known?.(err) ?? new AppError('internal_error', undefined, { expose: false, cause: err });
 }
 
 export function problemBody(err: AppError): Problem {
@@ -53,9 +56,9 @@ export function sendProblem(res: Response, err: AppError): void {
 }
 
 /** The one serializer: decides what a client sees and logs what it does not. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+export function problemHandler(logger: Logger, known?: KnownErrors): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const appError = toAppError(err);
+    const appError = toAppError(err, known);
     if (appError.status >= 500) {
       logger.error('request failed', { code: appError.code, method: req.method, path: req.path, err: appError.cause ?? appError });
     } else {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, escapeIdentifier } from 'pg';
+import { createDatabase, databaseUrl, dropDatabase } from '@webchat/local-infra';
 
 /** Set by the jest global setup: superuser URL of the test server. */
 export const ADMIN_URL_ENV = 'TEST_DATABASE_ADMIN_URL';
@@ -8,33 +8,6 @@ export const TEMPLATE_ENV = 'TEST_DATABASE_TEMPLATE';
 export const TEMPLATE_DATABASE = 'webchat_template';
 /** Prefix of databases made by createTestDatabase; the global setup sweeps leftovers on the private cluster. */
 export const TEST_DATABASE_PREFIX = 'test_';
-
-/** The same server and credentials as `url`, pointed at database `name`. */
-export function databaseUrl(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(name)}`;
-  return parsed.toString();
-}
-
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
-  const from = template ? ` TEMPLATE ${escapeIdentifier(template)}` : '';
-  await withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${escapeIdentifier(name)}${from}`));
-}
-
-/** Drops even while clients are still connected (they are disconnected). */
-export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`));
-}
 
 export interface TestDatabase {
   name: string;

@@ -1,7 +1,6 @@
+// What tests add on top of the local infrastructure: the jest global Postgres, a fresh database per test file,
+// the OpenAPI checker. The infrastructure itself (Postgres, nginx, ports, /proc) is @webchat/local-infra.
+export * from '@webchat/local-infra';
 export * from './databases';
-export * from './nginx';
-export * from './postgres';
-export { childPids, isProcessAlive, killQuietly, pidsMatching, procStatFields, readCmdline } from './proc';
-export * from './process';
-export { REPO_ROOT, setUpTestDatabaseServer, tearDownTestDatabaseServer } from './test-cluster';
+export { setUpTestDatabaseServer, tearDownTestDatabaseServer } from './test-cluster';
 export * from './openapi';

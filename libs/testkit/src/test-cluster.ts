@@ -3,25 +3,24 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  ADMIN_URL_ENV,
-  TEMPLATE_DATABASE,
-  TEMPLATE_ENV,
-  TEST_DATABASE_PREFIX,
+  REPO_ROOT,
   createDatabase,
   databaseUrl,
   dropDatabase,
+  getFreePort,
+  isProcessAlive,
+  readCmdline,
+  startPrivatePostgres,
   withClient,
-} from './databases';
-import { startPrivatePostgres, type PrivatePostgres } from './postgres';
-import { isProcessAlive, readCmdline } from './proc';
-import { getFreePort } from './process';
+  type PrivatePostgres,
+} from '@webchat/local-infra';
+import { ADMIN_URL_ENV, TEMPLATE_DATABASE, TEMPLATE_ENV, TEST_DATABASE_PREFIX } from './databases';
 
 /*
  * The database side of the jest global setup/teardown. Kept out of the jest entry files so it
  * can be reused by other runners (e.g. a dev script) without jest.
  */
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
 const MIGRATE_MODULE = join(REPO_ROOT, 'services/orchestrator/src/data-access/migrate.ts');
 const DEFAULT_PORT = 55432;
 

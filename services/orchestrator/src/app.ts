@@ -8,6 +8,7 @@ import type { FingerprintGenerator } from './domain/fingerprint';
 import type { Guest, WebChannelDeps } from './domain/web-channels';
 import type { TokenServices } from './data-access/token-services';
 import type { ConversationRepository } from './data-access/conversation-repository';
+import { storeProblem } from './data-access/pool';
 import type { TokenFailureStore } from './data-access/token-failures';
 import type { IdentitySecretLookup } from './data-access/identity-secret-cache';
 import { publicCors } from './routes/cors';
@@ -92,6 +93,7 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       readiness: deps.readiness ?? {},
       api: { info: ORCHESTRATOR_INFO, routes: orchestratorRoutes, webhooks: webhookDeclarations },
       guest: guestStep(webChannels),
+      knownErrors: storeProblem,
       ...(deps.config.contractViolations ? { contractViolations: deps.config.contractViolations } : {}),
       before: [publicCors(deps.config.CORS_MAX_AGE_SECONDS)],
     },

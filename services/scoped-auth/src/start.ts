@@ -1,16 +1,11 @@
 import { exitOnSignals, listen, runService } from '@webchat/http-kit';
-import { createLogger } from '@webchat/logger';
-import { ServiceTokenVerifier } from '@webchat/service-auth';
-import { SERVICE_NAME, createApp } from './app';
+import { SERVICE_NAME } from './app';
+import { buildScopedAuth } from './compose';
 import { loadScopedAuthConfig } from './config';
-import { createTokenKeys } from './domain/keys';
 
 async function main(): Promise<void> {
   const config = loadScopedAuthConfig(process.env);
-  const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
-  const keys = await createTokenKeys(config.keys);
-  const verifier = new ServiceTokenVerifier({ audience: SERVICE_NAME, publicKeys: config.serviceAuth.publicKeys });
-  const { app, lifecycle } = createApp({ config, logger, keys, verifier });
+  const { app, lifecycle, logger, keys } = await buildScopedAuth(config);
   const running = await listen({ app, port: config.port, host: config.host, lifecycle });
   logger.info('listening', {
     url: running.url,

@@ -4,9 +4,9 @@ import {
   WEB_CHANNELS_PATH,
   WEBCHAT_REFRESH_PATH,
   WEBCHAT_TOKEN_PATH,
-} from '../../../libs/contracts/src';
+} from '@webchat/contracts';
 import { FINGERPRINT_HEADERS, MESSAGE_MAX_BYTES, PATHS, storageKey } from '../src/constants';
-import { DEFAULT_FIELDS, type PreEngagementField, WEBCHAT_CONFIGURATION_PATH } from '../../../libs/contracts/src';
+import { DEFAULT_FIELDS, type PreEngagementField, WEBCHAT_CONFIGURATION_PATH } from '@webchat/contracts';
 import { messageProblem, validatePreEngagement } from '../src/form';
 import { WebchatError, describeFailure } from '../src/api';
 import { BUILT_IN, createTexts, pickLanguage } from '../src/i18n';

@@ -1,4 +1,4 @@
-import type { RawResponse } from '../../../services/starship/test/support/http';
+import type { RawResponse } from '@webchat/test-harness';
 
 export interface LoadResult {
   startedAt: number;

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Problem, WebChannel, WebChannelWithMessages, WebchatTokenResponse } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { browserHeaders } from '../../../services/orchestrator/test/support/system';
-import { postJson, request } from '../../../services/starship/test/support/http';
+import { browserHeaders, postJson, rawRequest as request } from '@webchat/test-harness';
 import { ComposeProject, type ContainerState } from './compose-project';
 import { runSteadyLoad } from './steady-load';
 

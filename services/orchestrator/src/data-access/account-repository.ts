@@ -9,7 +9,7 @@ import {
   type ConfigurationUpdate,
   type IssuedDeploymentKey,
   type RevokedDeploymentKey,
-} from './account-types';
+} from '../domain/account-types';
 import { deploymentKeyDisplayPrefix, generateDeploymentKey, hashDeploymentKey, KEY_DISPLAY_PREFIX_LENGTH } from './deployment-key';
 import { ConflictError, FOREIGN_KEY_VIOLATION, InvalidInputError, NotFoundError, sqlState, UNIQUE_VIOLATION } from './errors';
 import type { Database } from './pool';
@@ -26,7 +26,7 @@ import {
   validateWidget,
 } from './validation';
 
-export * from './account-types';
+export * from '../domain/account-types';
 
 export interface AccountRepository {
   /** One round trip. `null` only when no key has this hash; revoked keys and suspended accounts are returned. */

@@ -2,27 +2,9 @@ import { validateAccountSid } from './validation';
 import { AGENT_KEY_SHAPE, agentKeyDisplayPrefix, generateAgentKey, hashAgentKey, newAgentSid } from './agent-key';
 import { FOREIGN_KEY_VIOLATION, InvalidInputError, NotFoundError, sqlState } from './errors';
 import type { Database } from './pool';
+import type { AgentKind, AgentRecord, AgentRepository } from '../domain/agent-store';
 
-export type AgentKind = 'agent' | 'bot';
-
-export interface AgentRecord {
-  agentSid: string;
-  accountSid: string;
-  friendlyName: string;
-  kind: AgentKind;
-  keyPrefix: string;
-  createdAt: Date;
-}
-
-export interface AgentRepository {
-  /** The key is in the result and nowhere else. */
-  addAgent(input: { accountSid: string; friendlyName: string; kind: AgentKind; key?: string }): Promise<AgentRecord & { key: string }>;
-  listAgents(accountSid: string): Promise<AgentRecord[]>;
-  /** Deletes the agent, which revokes its key; its messages keep its name. */
-  removeAgent(agentSid: string): Promise<AgentRecord>;
-  /** null for an unknown or removed key. */
-  findAgentByKey(key: string): Promise<AgentRecord | null>;
-}
+export type { AgentKind, AgentRecord, AgentRepository };
 
 interface AgentRow {
   sid: string;

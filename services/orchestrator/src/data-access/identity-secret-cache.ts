@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { AccountChangeFeed } from './account-changes';
 import type { IdentitySecretRepository, IdentitySecretSealer } from './identity-secrets';
+import type { IdentitySecretLookup } from '../domain/identity-token';
 
-/** The secrets that verify an account's identity tokens, opened; empty when the account has none. */
-export type IdentitySecretLookup = (accountSid: string) => Promise<string[]>;
+export type { IdentitySecretLookup };
 
 /**
  * Opened secrets kept in memory like the account cache (warm requests make no store query), dropped on

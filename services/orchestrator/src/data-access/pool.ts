@@ -1,3 +1,4 @@
+import { AppError } from '@webchat/errors';
 import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 
 export interface DatabaseOptions {
@@ -53,6 +54,11 @@ export class StoreUnavailableError extends Error {
 const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 const UNAVAILABLE_MESSAGE = /timeout|terminated|Connection ended|not queryable|Client has encountered a connection error|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN/i;
+
+/** For the app's problem serializer: a store that is not serving us is 503 `store_unavailable`, not a 500. */
+export function storeProblem(error: unknown): AppError | undefined {
+  return isStoreUnavailable(error) ? new AppError('store_unavailable', 'The account store is unavailable; try again shortly', { cause: error }) : undefined;
+}
 
 export function isStoreUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;

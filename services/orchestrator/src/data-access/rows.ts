@@ -7,7 +7,7 @@ import type {
   DeploymentKeyStatus,
   DeploymentKeySummary,
   FingerprintSensitivity,
-} from './account-types';
+} from '../domain/account-types';
 
 /** Row shapes as pg returns them (snake_case, timestamps as Date, json as parsed values). */
 

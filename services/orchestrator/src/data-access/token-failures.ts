@@ -1,16 +1,8 @@
 import type { Queryable } from './pool';
 import type { AccountChangeFeed } from './account-changes';
+import type { TokenFailureStore } from '../domain/guest-tokens';
 
-/**
- * Fingerprint mismatches per guest token, shared by every replica (issue 12, finding 3). Keyed by the
- * SHA-256 of the token: the table can be read without handing out a usable token.
- */
-export interface TokenFailureStore {
-  /** Mismatches counted so far for this token (0 when none). */
-  failures(tokenHash: Buffer): Promise<number>;
-  /** Counts one more mismatch and returns the new count; the row may be pruned after `forgetAfter`. */
-  recordFailure(tokenHash: Buffer, forgetAfter: Date): Promise<number>;
-}
+export type { TokenFailureStore };
 
 export function createTokenFailureStore(db: Queryable): TokenFailureStore & { suspects(): Promise<Buffer[]> } {
   return {

@@ -3,18 +3,12 @@ import {
   SCOPED_AUTH_VALIDATE_PATH,
   ValidateScopedTokenResponse,
   federatedTokensPath,
-  type CreateFederatedTokenRequest,
-  type ValidateScopedTokenRequest,
 } from '@webchat/contracts';
 import { InternalClient } from '@webchat/internal-client';
 import type { ServiceTokenSigner } from '@webchat/service-auth';
+import type { TokenServices } from '../domain/token-services';
 
-/** The two token services as the orchestrator sees them: mint through federated-auth, validate at scoped-auth. */
-export interface TokenServices {
-  createToken(accountSid: string, body: CreateFederatedTokenRequest): Promise<CreateFederatedTokenResponse>;
-  validateToken(body: ValidateScopedTokenRequest): Promise<ValidateScopedTokenResponse>;
-  close(): void;
-}
+export type { TokenServices };
 
 export function createTokenServices(options: {
   signer: ServiceTokenSigner;

@@ -1,7 +1,7 @@
 import { AccountSid, AddressSid, DeploymentKey, TTL_MAX, TTL_MIN, WidgetSettings } from '@webchat/contracts';
 import type { z } from 'zod';
 import { InvalidOriginError, parseAllowedOrigins } from '../domain/allowed-origins';
-import { FINGERPRINT_SENSITIVITIES, type FingerprintSensitivity } from './account-types';
+import { FINGERPRINT_SENSITIVITIES, type FingerprintSensitivity } from '../domain/account-types';
 import { DEPLOYMENT_KEY_PREFIX } from './deployment-key';
 import { InvalidInputError } from './errors';
 

@@ -1,20 +1,17 @@
 import { AppError } from '@webchat/errors';
-import type { AccountConfiguration, AccountRepository } from '../data-access/account-repository';
-import { isStoreUnavailable } from '../data-access/pool';
+import type { AccountConfiguration, AccountDetails } from './account-types';
 
 /** What the orchestrator keeps of an account for one request (the diagram's "configurations"). */
 export type AccountView = AccountConfiguration;
 
-export type AccountLookup = Pick<AccountRepository, 'findConfigurationByDeploymentKey' | 'getAccount'>;
-
-/** Maps "the database is not serving us" to 503 `store_unavailable`; anything else is a bug and stays a 500. */
-export async function fromStore<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isStoreUnavailable(err)) throw new AppError('store_unavailable', 'The account store is unavailable; try again shortly', { cause: err });
-    throw err;
-  }
+/**
+ * The account store as the domain reads it (the repository, or the cache in front of it). A store that is not
+ * serving us throws; the app names that 503 `store_unavailable` (data-access/pool.ts, `storeProblem`).
+ */
+export interface AccountLookup {
+  /** `null` only when no key matches; revoked keys and suspended accounts are returned. */
+  findConfigurationByDeploymentKey(key: string): Promise<AccountConfiguration | null>;
+  getAccount(sid: string): Promise<AccountDetails | null>;
 }
 
 /**
@@ -24,7 +21,7 @@ export async function fromStore<T>(work: () => Promise<T>): Promise<T> {
 export const deploymentKeyInvalid = () => new AppError('deployment_key_invalid', 'The deployment key is not valid for any active account');
 
 export async function resolveDeploymentKey(store: AccountLookup, deploymentKey: string): Promise<AccountView> {
-  const account = await fromStore(() => store.findConfigurationByDeploymentKey(deploymentKey));
+  const account = await store.findConfigurationByDeploymentKey(deploymentKey);
   if (!account || account.keyStatus !== 'active' || account.accountStatus !== 'active') throw deploymentKeyInvalid();
   return account;
 }

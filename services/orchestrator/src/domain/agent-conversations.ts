@@ -1,8 +1,7 @@
 import type { ConversationDetail, ConversationMessage, ConversationSummary } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
-import type { AgentRecord, AgentRepository } from '../data-access/agent-repository';
-import type { InboxConversation, InboxCursor, InboxMessage, InboxRepository, ConversationStatus } from '../data-access/inbox-repository';
-import { fromStore } from './accounts';
+import type { AgentRecord, AgentRepository } from './agent-store';
+import type { InboxConversation, InboxCursor, InboxMessage, InboxRepository, ConversationStatus } from './inbox-store';
 import { HISTORY_LIMIT } from './web-channels';
 
 export interface AgentConversationDeps {
@@ -17,7 +16,7 @@ const conversationNotFound = () => new AppError('conversation_not_found', 'No co
 
 /** Unknown, removed and malformed keys get the same answer. */
 export async function authenticateAgent(deps: AgentConversationDeps, key: string | undefined): Promise<AgentRecord> {
-  const agent = key ? await fromStore(() => deps.agents.findAgentByKey(key)) : null;
+  const agent = key ? await deps.agents.findAgentByKey(key) : null;
   if (!agent) {
     throw new AppError('agent_key_invalid', 'Send a valid agent key as "Authorization: Bearer wk_..."', {
       headers: { 'WWW-Authenticate': 'Bearer realm="webchat-agents"' },
@@ -95,9 +94,7 @@ export async function listConversations(
 ): Promise<{ conversations: ConversationSummary[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   // One extra row says whether there is a next page.
-  const rows = await fromStore(() =>
-    deps.inbox.listConversations(agent.accountSid, { ...(query.status ? { status: query.status } : {}), limit: query.limit + 1, ...(after ? { after } : {}) }),
-  );
+  const rows = await deps.inbox.listConversations(agent.accountSid, { ...(query.status ? { status: query.status } : {}), limit: query.limit + 1, ...(after ? { after } : {}) });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > query.limit && last ? encodeCursor({ lastActivityAt: last.lastActivityExact, conversationSid: last.conversationSid }) : null;
@@ -105,20 +102,20 @@ export async function listConversations(
 }
 
 export async function getConversation(deps: AgentConversationDeps, agent: AgentRecord, conversationSid: string): Promise<ConversationDetail> {
-  const found = await fromStore(() => deps.inbox.readConversation(agent.accountSid, conversationSid, HISTORY_LIMIT));
+  const found = await deps.inbox.readConversation(agent.accountSid, conversationSid, HISTORY_LIMIT);
   if (!found) throw conversationNotFound();
   return { ...toSummary(found.conversation), messages: found.messages.map(toMessage) };
 }
 
 export async function postAgentMessage(deps: AgentConversationDeps, agent: AgentRecord, conversationSid: string, body: string): Promise<ConversationMessage> {
-  const result = await fromStore(() => deps.inbox.addAgentMessage(agent, conversationSid, body));
+  const result = await deps.inbox.addAgentMessage(agent, conversationSid, body);
   if (result.outcome === 'not_found') throw conversationNotFound();
   if (result.outcome !== 'stored') throw new AppError('conversation_closed', 'This conversation is closed; the guest can start a new one from the widget');
   return toMessage(result.message);
 }
 
 export async function closeConversation(deps: AgentConversationDeps, agent: AgentRecord, conversationSid: string): Promise<ConversationSummary> {
-  const result = await fromStore(() => deps.inbox.closeConversation(agent, conversationSid));
+  const result = await deps.inbox.closeConversation(agent, conversationSid);
   if (result.outcome === 'not_found') throw conversationNotFound();
   return toSummary(result.conversation);
 }

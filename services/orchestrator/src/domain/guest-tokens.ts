@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
 import { TTL_MAX, type ValidateScopedTokenResponse } from '@webchat/contracts';
 import { AppError, isAppError } from '@webchat/errors';
-import type { TokenServices } from '../data-access/token-services';
-import type { TokenFailureStore } from '../data-access/token-failures';
-import type { DeploymentKeySummary } from '../data-access/account-types';
-import { fromStore } from './accounts';
+import type { TokenServices } from './token-services';
+import type { DeploymentKeySummary } from './account-types';
 import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
+
+/**
+ * Fingerprint mismatches per guest token, shared by every replica (issue 12, finding 3). Keyed by the
+ * SHA-256 of the token: the table can be read without handing out a usable token.
+ */
+export interface TokenFailureStore {
+  /** Mismatches counted so far for this token (0 when none). */
+  failures(tokenHash: Buffer): Promise<number>;
+  /** Counts one more mismatch and returns the new count; the row may be pruned after `forgetAfter`. */
+  recordFailure(tokenHash: Buffer, forgetAfter: Date): Promise<number>;
+}
 
 /** What every use of a guest token needs: validation, the shared mismatch count and its limit. */
 export interface GuestTokenCheckDeps {
@@ -31,7 +40,7 @@ export async function checkGuestToken(
   options: { expiredGraceSeconds?: number } = {},
 ): Promise<ValidateScopedTokenResponse> {
   const hash = tokenHash(token);
-  if ((await fromStore(() => deps.tokenFailures.failures(hash))) >= deps.tokenFailureLimit) throw tokenRevoked();
+  if ((await deps.tokenFailures.failures(hash)) >= deps.tokenFailureLimit) throw tokenRevoked();
   const candidates = deps.fingerprints.candidates(signals);
   try {
     return await deps.tokens.validateToken({
@@ -43,7 +52,7 @@ export async function checkGuestToken(
     if (isAppError(err) && err.code === 'fingerprint_mismatch') {
       // Kept until no form of the token (not even a previous token within its grace) could still be accepted.
       const forgetAfter = new Date(Date.now() + (TTL_MAX + (options.expiredGraceSeconds ?? 0)) * 1000);
-      await fromStore(() => deps.tokenFailures.recordFailure(hash, forgetAfter));
+      await deps.tokenFailures.recordFailure(hash, forgetAfter);
     }
     throw err;
   }

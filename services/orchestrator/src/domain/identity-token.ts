@@ -10,6 +10,9 @@ export const IDENTITY_TOKEN_MAX_LIFETIME_SECONDS = 86_400;
 const CLOCK_TOLERANCE_SECONDS = 30;
 const SUB_MAX_LENGTH = 256;
 
+/** The secrets that verify an account's identity tokens, opened; empty when the account has none. */
+export type IdentitySecretLookup = (accountSid: string) => Promise<string[]>;
+
 export interface VerifiedIdentity {
   identity: string;
   verifiedGuest?: VerifiedGuestType;

@@ -1,5 +1,5 @@
 import { AppError } from '@webchat/errors';
-import type { ConversationEvent, EventRepository } from '../data-access/event-repository';
+import type { ConversationEvent, EventRepository } from './event-store';
 
 /**
  * Live delivery of the conversation event log to held streams (guest: one conversation; agents: the account).

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { MessageBody, type CreateWebChannelRequest, type Message, type VerifiedGuest, type WebChannel, type WebChannelWithMessages } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
-import type { AccountDetails } from '../data-access/account-repository';
-import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from '../data-access/conversation-repository';
-import { fromStore, type AccountLookup } from './accounts';
+import type { AccountDetails } from './account-types';
+import type { AccountLookup } from './accounts';
+import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from './conversation-store';
 import type { FingerprintSignals } from './fingerprint';
 import { checkGuestToken, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
 import type { OriginRefusals } from './origin-refusals';
@@ -42,7 +42,7 @@ const conversationNotFound = () => new AppError('conversation_not_found', 'No co
  */
 export async function authenticateGuest(deps: WebChannelDeps, token: string, signals: FingerprintSignals): Promise<Guest> {
   const claims = await checkGuestToken(deps, token, signals);
-  const account = await fromStore(() => deps.accounts.getAccount(claims.accountSid));
+  const account = await deps.accounts.getAccount(claims.accountSid);
   if (!account || account.status !== 'active') {
     throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
   }
@@ -84,33 +84,31 @@ export async function createWebChannel(deps: WebChannelDeps, guest: Guest, input
   checkConfiguredPreEngagement(guest.account, input.preEngagementData);
   const question = preEngagementQuestion(input.preEngagementData);
   const welcome = guest.account.welcomeMessage ?? DEFAULT_WELCOME_MESSAGE;
-  const { conversation } = await fromStore(() =>
-    deps.conversations.createConversation({
-      accountSid: guest.accountSid,
-      identity: guest.identity,
-      customerFriendlyName: input.customerFriendlyName ?? null,
-      preEngagementData: input.preEngagementData ?? null,
-      verifiedGuest: guest.verifiedGuest ?? null,
-      messages: [{ author: 'system', body: welcome }, ...(question ? [{ author: 'guest' as const, body: question }] : [])],
-    }),
-  );
+  const { conversation } = await deps.conversations.createConversation({
+    accountSid: guest.accountSid,
+    identity: guest.identity,
+    customerFriendlyName: input.customerFriendlyName ?? null,
+    preEngagementData: input.preEngagementData ?? null,
+    verifiedGuest: guest.verifiedGuest ?? null,
+    messages: [{ author: 'system', body: welcome }, ...(question ? [{ author: 'guest' as const, body: question }] : [])],
+  });
   return toWebChannel(conversation);
 }
 
 export async function getWebChannel(deps: WebChannelDeps, guest: Guest, conversationSid: string): Promise<WebChannelWithMessages> {
-  const found = await fromStore(() => deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT));
+  const found = await deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT);
   if (!found) throw conversationNotFound();
   return { ...toWebChannel(found.conversation), messages: found.messages.map(toMessage) };
 }
 
 export async function listMessages(deps: WebChannelDeps, guest: Guest, conversationSid: string): Promise<{ messages: Message[] }> {
-  const found = await fromStore(() => deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT));
+  const found = await deps.conversations.findConversation(conversationSid, guest, HISTORY_LIMIT);
   if (!found) throw conversationNotFound();
   return { messages: found.messages.map(toMessage) };
 }
 
 export async function postMessage(deps: WebChannelDeps, guest: Guest, conversationSid: string, body: string): Promise<Message> {
-  const result = await fromStore(() => deps.conversations.addGuestMessage(conversationSid, guest, body, deps.messageRateLimit));
+  const result = await deps.conversations.addGuestMessage(conversationSid, guest, body, deps.messageRateLimit);
   if (result.outcome === 'not_found') throw conversationNotFound();
   if (result.outcome === 'closed') throw new AppError('conversation_closed', 'This conversation has ended; start a new one');
   if (result.outcome === 'rate_limited') {

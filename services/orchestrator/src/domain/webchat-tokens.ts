@@ -1,13 +1,11 @@
 import { TTL_MIN, type VerifiedGuest, type WebchatTokenResponse } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
-import type { TokenServices } from '../data-access/token-services';
-import type { IdentitySecretLookup } from '../data-access/identity-secret-cache';
+import type { TokenServices } from './token-services';
 import type { AccountView } from './accounts';
-import { fromStore } from './accounts';
 import type { FeatureFlags } from './feature-flags';
 import type { FingerprintGenerator, FingerprintSignals } from './fingerprint';
 import { checkGuestToken, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
-import { verifyIdentityToken } from './identity-token';
+import { verifyIdentityToken, type IdentitySecretLookup } from './identity-token';
 
 export interface WebchatTokenDeps extends GuestTokenCheckDeps {
   tokens: TokenServices;
@@ -65,7 +63,7 @@ async function provenIdentity(deps: WebchatTokenDeps, account: AccountView, sign
     requireActiveMintingKey(claims, account.deploymentKeys);
     return { identity: claims.identity, verifiedGuest: claims.verifiedGuest };
   }
-  const secrets = await fromStore(() => deps.identitySecrets(account.accountSid));
+  const secrets = await deps.identitySecrets(account.accountSid);
   return verifyIdentityToken(proof.identityToken, account.accountSid, secrets, nowSeconds(deps));
 }
 

@@ -1,6 +1,6 @@
 import { checkPreEngagement, DEFAULT_FIELDS, describeFieldProblem, type WebchatConfiguration } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
-import type { AccountSettings } from '../data-access/account-types';
+import type { AccountSettings } from './account-types';
 
 /**
  * What the widget may know about its account: the look, the texts and the form, never the security

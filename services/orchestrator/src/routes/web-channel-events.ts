@@ -1,7 +1,6 @@
 import { webChannelEventsRoute } from '@webchat/contracts';
 import { AppError } from '@webchat/errors';
 import type { RouteMounter } from '@webchat/http-kit';
-import { fromStore } from '../domain/accounts';
 import type { LiveEvents } from '../domain/live-events';
 import type { Guest, WebChannelDeps } from '../domain/web-channels';
 import { lastEventIdOf, openEventStream } from './sse';
@@ -20,7 +19,7 @@ export function mountWebChannelEventRoutes(routes: RouteMounter<Guest>, deps: We
   routes.mount(webChannelEventsRoute, async ({ req, res, guest, params }) => {
     const lastPosition = lastEventIdOf(req) ?? 0;
     // Ownership, read once: the stream itself then only follows the conversation's events.
-    const found = await fromStore(() => deps.conversations.findConversation(params.conversationSid, guest, 1));
+    const found = await deps.conversations.findConversation(params.conversationSid, guest, 1);
     if (!found) throw new AppError('conversation_not_found', 'No conversation with this SID belongs to this token');
     // Tabs of one guest share one token: the per-holder limit counts the guest identity.
     deps.live.openGuestStream(`guest:${guest.identity}`, params.conversationSid, lastPosition, (closed) => {

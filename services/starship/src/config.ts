@@ -1,0 +1,47 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { envPort, loadConfig } from '@webchat/config';
+import { DEFAULT_ASSETS_DIR, type StarshipRenderOptions } from './render';
+
+/** `pnpm --filter @webchat/starship start`: Starship alone, in front of an orchestrator that is already running. */
+export const StarshipEnv = z.object({
+  PORT: envPort(8080).describe('Port nginx listens on'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface nginx binds'),
+  ORCHESTRATOR_UPSTREAM: z.string().min(1).default('127.0.0.1:4000').describe('host:port of the orchestrator'),
+  STARSHIP_PREFIX: z.string().optional().describe('nginx prefix folder (config, pid, logs); default <repo>/.data/starship-alone'),
+  STARSHIP_ASSETS_DIR: z.string().optional().describe('What /assets/ serves'),
+  STARSHIP_ACCESS_LOG: z.string().optional().describe('Access log file (/dev/stdout works from a terminal); default <prefix>/logs/access.log'),
+  // The renderer checks both and owns their defaults (10r/s, 20).
+  STARSHIP_TOKEN_RATE: z.string().optional().describe('Per-address rate on minting, refreshing and creating (e.g. 10r/s)'),
+  STARSHIP_TOKEN_BURST: z.coerce.number().int().min(0).optional().describe('Burst above the rate before 429'),
+  NGINX_BIN: z.string().min(1).default('/usr/sbin/nginx').describe('The nginx binary'),
+});
+
+export interface StarshipConfig {
+  nginxBin: string;
+  prefixDir: string;
+  render: StarshipRenderOptions;
+}
+
+/** The only reader of process.env in Starship; `runsAsRoot` decides nginx's worker user. */
+export function loadStarshipConfig(env: NodeJS.ProcessEnv = process.env, runsAsRoot = process.getuid?.() === 0): StarshipConfig {
+  const raw = loadConfig(StarshipEnv, env);
+  const prefixDir = resolve(raw.STARSHIP_PREFIX ?? join(__dirname, '../../../.data/starship-alone'));
+  return {
+    nginxBin: raw.NGINX_BIN,
+    prefixDir,
+    render: {
+      mode: 'container',
+      listenPort: raw.PORT,
+      listenHost: raw.HOST,
+      orchestratorUpstream: raw.ORCHESTRATOR_UPSTREAM,
+      prefixDir,
+      assetsDir: resolve(raw.STARSHIP_ASSETS_DIR ?? DEFAULT_ASSETS_DIR),
+      accessLog: raw.STARSHIP_ACCESS_LOG ?? join(prefixDir, 'logs', 'access.log'),
+      errorLog: 'stderr',
+      ...(raw.STARSHIP_TOKEN_RATE ? { tokenRate: raw.STARSHIP_TOKEN_RATE } : {}),
+      ...(raw.STARSHIP_TOKEN_BURST !== undefined ? { tokenBurst: raw.STARSHIP_TOKEN_BURST } : {}),
+      ...(runsAsRoot ? { workerUser: 'root' } : {}),
+    },
+  };
+}

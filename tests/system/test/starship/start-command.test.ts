@@ -1,0 +1,195 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WebchatTokenResponse } from '@webchat/contracts';
+import { REPO_ROOT, childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
+import { browserHeaders } from '@webchat/test-harness';
+
+/*
+ * The README's run command for real: `pnpm start` runs scripts/local/bootstrap.cjs, started here the same
+ * way (system packages and `pnpm install` are the test command's job, so they are skipped), on free ports
+ * and with its own data folder, so a developer's running system is never touched.
+ */
+
+const REPO = REPO_ROOT;
+const READY = 'Press Ctrl-C to stop';
+/** Every port the runner binds (scripts/local/config.ts), so nothing here meets a default port another run holds. */
+const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'WEBHOOK_DISPATCHER_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT'] as const;
+type Ports = Record<(typeof PORT_VARIABLES)[number], number>;
+
+interface Runner {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startRunner(env: Record<string, string>): Runner {
+  const base = { ...process.env };
+  for (const name of ['DATABASE_URL', 'PORT', 'FORCE_COLOR']) delete base[name];
+  const child = spawn(process.execPath, ['scripts/local/bootstrap.cjs'], {
+    cwd: REPO,
+    env: { ...base, ...env, NO_COLOR: '1', WEBCHAT_SKIP_SETUP: '1' },
+    // Its own process group: signals reach only the runner, as `kill PID` would.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(runner: Runner, text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void runner.exited.then(() => (exited = true));
+  while (!runner.output().includes(text)) {
+    if (exited) throw new Error(`the runner exited before printing "${text}":\n${runner.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${runner.output()}`);
+    await delay(100);
+  }
+}
+
+/** The runner and everything below it, plus the postmaster (pg_ctl detaches it) and its backends. */
+function processesOf(runnerPid: number, dataDir: string): number[] {
+  const all = new Set<number>([runnerPid]);
+  const queue = [runnerPid];
+  while (queue.length > 0) {
+    for (const child of childPids(queue.shift() as number)) {
+      if (!all.has(child)) {
+        all.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  for (const pid of postgresProcesses(join(dataDir, 'local-pg', 'pgdata'))) all.add(pid);
+  return [...all];
+}
+
+const mentioning = (dataDir: string) => pidsMatching((argv) => argv.join(' ').includes(dataDir));
+
+async function freePorts(): Promise<Ports> {
+  const ports = {} as Ports;
+  for (const name of PORT_VARIABLES) ports[name] = await getFreePort();
+  return ports;
+}
+
+const asEnv = (ports: Ports) => Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)]));
+
+describe('the start command (pnpm start)', () => {
+  let dataDir: string;
+  let ports: Ports;
+  let current: Runner | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'webchat-start-'));
+    // initdb runs as user postgres, who must reach the cluster folder.
+    chmodSync(dataDir, 0o755);
+    ports = await freePorts();
+  });
+
+  afterAll(async () => {
+    // Only after a failed test: leave nothing behind.
+    if (current?.child.pid && isProcessAlive(current.child.pid)) {
+      const leftovers = processesOf(current.child.pid, dataDir);
+      current.child.kill('SIGTERM');
+      await Promise.race([current.exited, delay(20_000, undefined, { ref: false })]);
+      for (const pid of [...leftovers, ...mentioning(dataDir)]) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function runOnce(stopWith: NodeJS.Signals): Promise<{ startupMs: number; output: string }> {
+    const started = Date.now();
+    const runner = startRunner({ ...asEnv(ports), WEBCHAT_DATA_DIR: dataDir });
+    current = runner;
+    await waitForOutput(runner, READY, 120_000);
+    const startupMs = Date.now() - started;
+    const pid = runner.child.pid as number;
+
+    const key = /Demo deployment key\s+(\S+)/.exec(runner.output())?.[1];
+    expect(key).toMatch(/^dk_/);
+    // The banner names the agent desk, the CLI and one curl line, and that line works when pasted.
+    const plain = runner.output().replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/Agent desk\s+\S/);
+    expect(plain).toMatch(/Operator CLI\s+pnpm webchat-admin /);
+    const curl = /Try the API\s+(curl .*)$/m.exec(plain)?.[1] ?? '';
+    const configuration = JSON.parse(execFileSync('bash', ['-c', curl], { encoding: 'utf8', timeout: 15_000 })) as { fields: unknown[] };
+    expect(configuration.fields.length).toBeGreaterThan(0);
+    const demoOrigin = `http://localhost:${ports.DEMO_PORT}`;
+    const minted = await fetch(`http://127.0.0.1:${ports.STARSHIP_PORT}/v2/Webchat/Token`, {
+      method: 'POST',
+      headers: { ...browserHeaders(), origin: demoOrigin, 'content-type': 'application/json' },
+      body: JSON.stringify({ deploymentKey: key }),
+    });
+    expect(minted.status).toBe(200);
+    expect(minted.headers.get('access-control-allow-origin')).toBe(demoOrigin);
+    WebchatTokenResponse.parse(await minted.json());
+    const page = await (await fetch(`http://127.0.0.1:${ports.DEMO_ALT_PORT}/`)).text();
+    expect(page).toContain(`"deploymentKey":"${key}"`);
+
+    const started_ = processesOf(pid, dataDir);
+    // The runner, three services, nginx master and worker, and PostgreSQL with its helpers.
+    expect(started_.length).toBeGreaterThanOrEqual(8);
+
+    process.kill(pid, stopWith);
+    const exit = await Promise.race([runner.exited, delay(60_000, undefined, { ref: false }).then(() => ({ code: -1, signal: null }))]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    // A child that is exiting as the runner returns (a backend, a worker) gets a moment to be reaped.
+    for (let waited = 0; waited < 5000 && started_.some(isProcessAlive); waited += 100) await delay(100);
+    expect(started_.filter(isProcessAlive)).toEqual([]);
+    expect(mentioning(dataDir)).toEqual([]);
+    for (const port of Object.values(ports)) expect({ port, free: await isPortFree(port) }).toEqual({ port, free: true });
+    current = undefined;
+    return { startupMs, output: runner.output() };
+  }
+
+  it('starts everything, mints a token through Starship, and on SIGTERM stops every process it started', async () => {
+    const { startupMs, output } = await runOnce('SIGTERM');
+    const order = ['stopping Starship', 'stopping orchestrator', 'stopping federated-auth', 'stopping scoped-auth', 'stopping PostgreSQL', 'webchat        | stopped'];
+    const positions = order.map((line) => output.indexOf(line));
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    process.stdout.write(`first start (initdb included): ready after ${startupMs} ms\n`);
+  }, 180_000);
+
+  it('starts a second time on the same data (after a stop) and stops on SIGINT (Ctrl-C)', async () => {
+    const { startupMs } = await runOnce('SIGINT');
+    process.stdout.write(`second start: ready after ${startupMs} ms\n`);
+  }, 180_000);
+
+  it('after a runner was killed with SIGKILL, the next start stops what it left behind, and then stops cleanly itself', async () => {
+    const killed = startRunner({ ...asEnv(ports), WEBCHAT_DATA_DIR: dataDir });
+    current = killed;
+    await waitForOutput(killed, READY, 120_000);
+    const orphans = processesOf(killed.child.pid as number, dataDir).filter((pid) => pid !== killed.child.pid);
+    process.kill(killed.child.pid as number, 'SIGKILL');
+    await killed.exited;
+    expect(orphans.filter(isProcessAlive).length).toBeGreaterThanOrEqual(6);
+
+    const { output } = await runOnce('SIGTERM');
+    expect(output).toContain('left on port');
+    expect(orphans.filter(isProcessAlive)).toEqual([]);
+  }, 180_000);
+
+  it('when a port is taken, then it fails at once naming the port, what it is for and who holds it, and starts nothing', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((done) => blocker.listen(ports.STARSHIP_PORT, '127.0.0.1', done));
+    try {
+      const runner = startRunner({ ...asEnv(ports), WEBCHAT_DATA_DIR: dataDir });
+      current = runner;
+      const exit = await Promise.race([runner.exited, delay(30_000, undefined, { ref: false }).then(() => ({ code: -1, signal: null }))]);
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(runner.output()).toContain(`port ${ports.STARSHIP_PORT}, needed for Starship, the public edge, is already in use by pid ${process.pid}`);
+      expect(runner.output()).toContain('STARSHIP_PORT');
+      expect(mentioning(dataDir)).toEqual([]);
+      current = undefined;
+    } finally {
+      await new Promise<void>((done) => blocker.close(() => done()));
+    }
+  }, 60_000);
+});

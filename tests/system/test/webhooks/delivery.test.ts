@@ -1,0 +1,204 @@
+import { Webhook } from 'standardwebhooks';
+import { WebhookEvent } from '@webchat/contracts';
+import { orchestratorOpenApi } from '@webchat/orchestrator/src/app';
+import { addEndpoint, createWorld, eventually, openConversation, startDispatcher, startReceiver, type Dispatcher, type World } from './support';
+
+let world: World;
+let dispatcher: Dispatcher;
+const receivers: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  world = await createWorld();
+  dispatcher = await startDispatcher(world.testDb.url);
+}, 90_000);
+
+afterAll(async () => {
+  await dispatcher?.kill();
+  for (const receiver of receivers) await receiver.close();
+  await world?.close();
+});
+
+const receiver = async (...args: Parameters<typeof startReceiver>) => {
+  const started = await startReceiver(...args);
+  receivers.push(started);
+  return started;
+};
+
+describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback)', () => {
+  it('when a guest writes a message, then the receiver gets one delivery it verifies with the Standard Webhooks library', async () => {
+    const hook = await receiver();
+    const { id: endpointId, secret } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    await conversation.say('hello there');
+
+    await eventually(() => hook.received.length >= 1, 'the delivery');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hook.received).toHaveLength(1);
+    const [delivery] = hook.received;
+    const verified = new Webhook(secret).verify(delivery!.body, delivery!.headers as Record<string, string>) as Record<string, unknown>;
+    expect(verified).toEqual({
+      id: delivery!.headers['webhook-id'],
+      type: 'message.created',
+      createdAt: expect.any(String),
+      accountSid: world.accountSid,
+      data: expect.objectContaining({ conversationSid: conversation.sid, author: 'guest', body: 'hello there' }),
+    });
+    expect(delivery!.headers['webhook-id']).toMatch(/^EV[0-9a-f]{32}$/);
+    expect(() => WebhookEvent.parse(verified)).not.toThrow(); // the shape the OpenAPI description documents
+    expect(Object.keys(orchestratorOpenApi().webhooks ?? {})).toEqual(['conversation.created', 'message.created', 'conversation.closed']);
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>)).toThrow();
+
+    const deliveries = await world.admin('webhooks', 'deliveries', world.accountSid, '--json');
+    expect(JSON.parse(deliveries.stdout)).toEqual([expect.objectContaining({ endpointId, eventId: delivery!.headers['webhook-id'], statusCode: 200, outcome: 'delivered' })]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the receiver answers 500 twice then 200, then it is delivered and every attempt carries the same webhook-id', async () => {
+    const hook = await receiver((_request, index) => (index < 2 ? 500 : 200));
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    await conversation.say('retry me');
+
+    await eventually(() => hook.received.length >= 3, 'three attempts');
+    const ids = hook.received.map((r) => r.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(1);
+    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string; attempt: number }>;
+    expect(attempts.filter((a) => a.endpointId === endpointId).map((a) => [a.attempt, a.statusCode, a.outcome])).toEqual([
+      [1, 500, 'retry'],
+      [2, 500, 'retry'],
+      [3, 200, 'delivered'],
+    ]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the receiver is down for a while and then back, then every event arrives, in order per conversation', async () => {
+    let down = true;
+    const hook = await receiver(() => (down ? 503 : 200));
+    const { id: endpointId } = await addEndpoint(world, hook.url);
+    const a = await openConversation(world);
+    const b = await openConversation(world);
+    for (let i = 0; i < 5; i += 1) {
+      await a.say(`a${i}`);
+      await b.say(`b${i}`);
+    }
+    await eventually(() => hook.received.length >= 4, 'failed attempts while the receiver is down');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    down = false;
+
+    await eventually(() => new Set(hook.accepted().map((e) => e.id)).size === 12, 'all 12 events (2 openings, 10 messages) accepted', 30_000);
+    for (const [conversation, prefix] of [[a, 'a'], [b, 'b']] as const) {
+      const seen = hook.accepted().filter((e) => e.data.conversationSid === conversation.sid);
+      expect(seen.map((e) => (e.type === 'message.created' ? e.data.body : e.type))).toEqual(['conversation.created', ...[0, 1, 2, 3, 4].map((i) => `${prefix}${i}`)]);
+    }
+    await world.admin('webhooks', 'remove', endpointId);
+  }, 60_000);
+
+  it('when a message transaction rolls back, then no event is delivered', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    const client = await world.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO messages (sid, conversation_sid, author, body) VALUES ('IM' || replace(gen_random_uuid()::text, '-', ''), $1, 'guest', 'never')`, [conversation.sid]);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    await conversation.say('committed');
+    await eventually(() => hook.received.length >= 1, 'the committed message');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(hook.events().map((e) => e.data.body)).toEqual(['committed']);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+});
+
+describe('webhook delivery: what the operator controls', () => {
+  it('when the receiver answers a redirect, then it is not followed: the other address gets nothing and the attempt counts as failed', async () => {
+    const target = await receiver();
+    const hook = await receiver(() => ({ status: 307, headers: { location: target.url } }));
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    await (await openConversation(world)).say('redirect me');
+    await eventually(() => hook.received.length >= 2, 'two attempts');
+    expect(target.received).toHaveLength(0);
+    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string }>;
+    expect(attempts.filter((a) => a.endpointId === endpointId).slice(0, 2)).toEqual([
+      expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
+      expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
+    ]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the secret is rotated, then deliveries carry both signatures during the overlap and only the new one after it', async () => {
+    const hook = await receiver();
+    const { id: endpointId, secret: oldSecret } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    const rotated = await world.admin('webhooks', 'rotate-secret', endpointId, '--overlap-seconds', '3', '--json');
+    const newSecret = (JSON.parse(rotated.stdout) as { secret: string }).secret;
+    await conversation.say('during the overlap');
+    await eventually(() => hook.received.length >= 1, 'the overlap delivery');
+    const during = hook.received[0]!;
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    for (const secret of [oldSecret, newSecret]) expect(() => new Webhook(secret).verify(during.body, during.headers as Record<string, string>)).not.toThrow();
+
+    await new Promise((resolve) => setTimeout(resolve, 3200));
+    await conversation.say('after the overlap');
+    await eventually(() => hook.received.length >= 2, 'the delivery after the overlap');
+    const after = hook.received[1]!;
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(() => new Webhook(newSecret).verify(after.body, after.headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(oldSecret).verify(after.body, after.headers as Record<string, string>)).toThrow();
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when an event is replayed (by id, or a conversation since a time), then it is sent again with the same webhook-id and body', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await addEndpoint(world, hook.url);
+    const conversation = await openConversation(world);
+    await conversation.say('one');
+    await conversation.say('two');
+    await eventually(() => hook.received.length >= 3, 'the first deliveries');
+    const first = hook.received[1]!;
+    const eventId = String(first.headers['webhook-id']);
+
+    const replayed = await world.admin('webhooks', 'replay', eventId);
+    expect(replayed).toMatchObject({ code: 0, stdout: '1 deliveries queued again (same event ids)' });
+    await eventually(() => hook.received.length >= 4, 'the replay');
+    expect(hook.received[3]!.headers['webhook-id']).toBe(eventId);
+    expect(hook.received[3]!.body).toBe(first.body);
+
+    expect((await world.admin('webhooks', 'replay', conversation.sid, '--since', '1h')).stdout).toBe('3 deliveries queued again (same event ids)');
+    await eventually(() => hook.received.length >= 7, 'the conversation replay');
+    expect(hook.received.slice(4).map((r) => r.headers['webhook-id'])).toEqual(hook.received.slice(0, 3).map((r) => r.headers['webhook-id']));
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when the receiver answers 410 Gone, then the endpoint is disabled and later events are kept, not sent', async () => {
+    const hook = await receiver(() => 410);
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    await conversation.say('are you there');
+    await eventually(async () => (await world.admin('webhooks', 'list', world.accountSid)).stdout.includes(`${endpointId}  disabled (410 Gone)`), 'the endpoint disabled');
+    await conversation.say('still there?');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(hook.received).toHaveLength(1);
+    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string }>;
+    expect(attempts.filter((a) => a.endpointId === endpointId)).toEqual([expect.objectContaining({ statusCode: 410, outcome: 'gone' })]);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+
+  it('when an endpoint is disabled and enabled again, then what happened meanwhile is delivered in order', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await addEndpoint(world, hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    expect((await world.admin('webhooks', 'disable', endpointId)).code).toBe(0);
+    await conversation.say('x1');
+    await conversation.say('x2');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(hook.received).toHaveLength(0);
+    expect((await world.admin('webhooks', 'enable', endpointId)).code).toBe(0);
+    await eventually(() => hook.received.length >= 2, 'the kept events');
+    expect(hook.events().map((e) => e.data.body)).toEqual(['x1', 'x2']);
+    await world.admin('webhooks', 'remove', endpointId);
+  });
+});

@@ -1,0 +1,154 @@
+/*
+ * Issue 12 in a real browser: Debian Chromium (playwright-core) on a host page served by the real
+ * Starship nginx, the real widget bundle, the real services and Postgres. Only token storage and the
+ * identity proofs are exercised here; the widget's UI has its own suite.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '@webchat/testkit';
+import { startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
+import { buildWidget } from '@webchat/widget/build';
+import { storageKey } from '@webchat/widget/src/constants';
+import type { StoredSession } from '@webchat/widget/src/storage';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
+const DAY = 86_400;
+
+jest.setTimeout(90_000);
+
+let system: SystemUnderTest;
+let nginx: NginxServer;
+let browser: Browser;
+let workDir: string;
+let account: { accountSid: string; deploymentKey: string };
+let site: string;
+let identitySecret: string;
+/** scoped-auth's clock, moved back to mint "yesterday's" tokens. */
+let clockOffset = 0;
+const contexts: BrowserContext[] = [];
+
+/** A host page like a customer's: the script tag, and Webchat.init with an identity token when its server made one (here: in the URL fragment). */
+const hostPage = (starship: string, deploymentKey: string) => `<!doctype html>
+<html lang="en"><head><title>Acme Outdoor</title></head><body><h1>Acme Outdoor</h1>
+<script src="${starship}/assets/webchat.js"></script>
+<script>
+  var identityToken = decodeURIComponent(location.hash.slice(1));
+  Webchat.init(Object.assign({ deploymentKey: ${JSON.stringify(deploymentKey)}, baseUrl: ${JSON.stringify(starship)} }, identityToken ? { identityToken: identityToken } : {}));
+</script></body></html>`;
+
+beforeAll(async () => {
+  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  workDir = mkdtempSync(join(tmpdir(), 'widget-identity-'));
+  const assetsDir = join(workDir, 'assets');
+  const prefixDir = join(workDir, 'starship');
+  const [, started, port, sitePort, otherPort] = await Promise.all([
+    buildWidget({ outDir: assetsDir }),
+    startSystem({ scopedAuthNow: () => Math.floor(Date.now() / 1000) + clockOffset }),
+    getFreePort(),
+    getFreePort(),
+    getFreePort(),
+  ]);
+  system = started;
+  const starship = `http://localhost:${port}`;
+  site = `http://localhost:${sitePort}`;
+  system.setSecurityFlag(true);
+  account = await system.createAccount({ allowedOrigins: [site], fingerprintSensitivity: 'medium' });
+  identitySecret = await system.rotateIdentitySecret(account.accountSid);
+
+  prepareStarshipPrefix(prefixDir);
+  mkdirSync(join(prefixDir, 'demo'), { recursive: true });
+  writeFileSync(join(prefixDir, 'demo', 'index.html'), hostPage(starship, account.deploymentKey));
+  const configText = renderStarshipConfig({
+    mode: 'local',
+    listenPort: port,
+    prefixDir,
+    assetsDir,
+    orchestratorUpstream: new URL(system.orchestratorUrl).host,
+    demoPorts: [sitePort, otherPort],
+    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+  });
+  [nginx, browser] = await Promise.all([
+    startNginx({ prefixDir, configText, port }),
+    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(contexts.map((context) => context.close()));
+  await browser?.close();
+  await nginx?.stop();
+  await system?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+async function newPage(userAgent?: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(userAgent ? { userAgent } : {}) });
+  contexts.push(context);
+  return context.newPage();
+}
+
+const widget = (page: Page) => page.locator('[data-webchat-widget]');
+const transcript = (page: Page) => widget(page).getByRole('log', { name: 'Conversation' });
+const stored = async (page: Page): Promise<StoredSession | null> => {
+  const text = await page.evaluate((key) => window.localStorage.getItem(key), storageKey(account.deploymentKey));
+  return text === null ? null : (JSON.parse(text) as StoredSession);
+};
+
+test('a guest back the next day, its token long expired, keeps its identity through the previous-token proof and finds its conversation, not the form', async () => {
+  const page = await newPage();
+  await page.goto(`${site}/`);
+  await widget(page).locator('.wc-launcher').click();
+  await widget(page).getByLabel('Name', { exact: true }).fill('Grace Hopper');
+  await widget(page).getByLabel('Email', { exact: true }).fill('grace@example.com');
+  await widget(page).getByLabel('How can we help?').fill('Is the Yukon tent waterproof?');
+  await widget(page).getByLabel('How can we help?').press('Enter');
+  await transcript(page).getByText('Is the Yukon tent waterproof?').waitFor();
+  const yesterday = (await stored(page)) as StoredSession;
+
+  // The next day, for the browser and for the token service: the stored token (1 h) expired long ago.
+  clockOffset = DAY;
+  try {
+    await page.clock.setFixedTime(new Date(Date.now() + DAY * 1000));
+    await page.reload();
+    await widget(page).locator('.wc-launcher').click();
+    await transcript(page).getByText('Is the Yukon tent waterproof?').waitFor();
+    expect(await widget(page).locator('form.wc-form').isHidden()).toBe(true);
+    const today = (await stored(page)) as StoredSession;
+    expect(today).toMatchObject({ identity: yesterday.identity, conversationSid: yesterday.conversationSid, loginTimestamp: yesterday.loginTimestamp });
+    expect(today.token).not.toBe(yesterday.token);
+    expect(Date.parse(today.expiresAt ?? '')).toBeGreaterThan(Date.parse(yesterday.expiresAt ?? '') + 12 * 3600 * 1000);
+  } finally {
+    clockOffset = 0;
+  }
+});
+
+test('a page that passes an identity token skips the form and shows the trusted name; the same user in another browser is the same guest', async () => {
+  const identityToken = jwt.sign({ sub: 'customer-42', name: 'Ada Lovelace', email: 'ada@example.com' }, identitySecret, {
+    algorithm: 'HS256',
+    audience: account.accountSid,
+    expiresIn: 600,
+  });
+  const page = await newPage();
+  await page.goto(`${site}/#${encodeURIComponent(identityToken)}`);
+  await widget(page).locator('.wc-launcher').click();
+  await widget(page).locator('.wc-status').getByText('Signed in as Ada Lovelace').waitFor();
+  expect(await widget(page).locator('form.wc-form').isHidden()).toBe(true);
+  const session = (await stored(page)) as StoredSession;
+  const { rows } = await system.db.query<{ verified_guest: unknown; customer_friendly_name: string }>(
+    'SELECT verified_guest, customer_friendly_name FROM conversations WHERE sid = $1',
+    [session.conversationSid],
+  );
+  expect(rows).toEqual([{ verified_guest: { name: 'Ada Lovelace', email: 'ada@example.com' }, customer_friendly_name: 'Ada Lovelace' }]);
+
+  const elsewhere = await newPage(OTHER_USER_AGENT);
+  await elsewhere.goto(`${site}/#${encodeURIComponent(identityToken)}`);
+  await widget(elsewhere).locator('.wc-launcher').click();
+  await widget(elsewhere).locator('.wc-status').getByText('Signed in as Ada Lovelace').waitFor();
+  expect((await stored(elsewhere))?.identity).toBe(session.identity);
+});

@@ -1,0 +1,106 @@
+/*
+ * The whole left half of the diagram for the widget's browser tests: the real system (orchestrator,
+ * federated-auth, scoped-auth, Postgres), the real Starship nginx serving the freshly built bundle and the
+ * demo page on an allowed and a not-allowed origin, and Debian Chromium driven by playwright-core.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '@webchat/testkit';
+import { startSystem, type SystemOptions, type SystemUnderTest } from '@webchat/test-harness';
+import { writeDemoSite } from '@webchat/starship/src/demo';
+import { prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
+import { buildWidget, type WidgetManifest } from '@webchat/widget/build';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const ARTIFACTS = join(REPO_ROOT, 'artifacts');
+
+export interface BrowserStack {
+  system: SystemUnderTest;
+  browser: Browser;
+  manifest: WidgetManifest;
+  starshipUrl: string;
+  allowedSite: string;
+  refusedSite: string;
+  account: { accountSid: string; deploymentKey: string };
+  newPage(options?: BrowserContextOptions & { init?: (page: Page) => Promise<unknown> }): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+export async function startBrowserStack(options: {
+  system?: SystemOptions;
+  account?: (allowedSite: string) => Parameters<SystemUnderTest['createAccount']>[0];
+} = {}): Promise<BrowserStack> {
+  // Installs Debian chromium (and the rest) when missing; silent and quick when present.
+  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const workDir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
+  const assetsDir = join(workDir, 'assets');
+  const prefixDir = join(workDir, 'starship');
+  const [manifest, system, port, allowedPort, refusedPort] = await Promise.all([
+    buildWidget({ outDir: assetsDir }),
+    startSystem(options.system ?? {}),
+    getFreePort(),
+    getFreePort(),
+    getFreePort(),
+  ]);
+  const starshipUrl = `http://localhost:${port}`;
+  const allowedSite = `http://localhost:${allowedPort}`;
+  const refusedSite = `http://localhost:${refusedPort}`;
+  const account = await system.createAccount(options.account?.(allowedSite) ?? { allowedOrigins: [allowedSite] });
+
+  prepareStarshipPrefix(prefixDir);
+  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
+  const configText = renderStarshipConfig({
+    mode: 'local',
+    listenPort: port,
+    prefixDir,
+    assetsDir,
+    orchestratorUpstream: new URL(system.orchestratorUrl).host,
+    demoPorts: [allowedPort, refusedPort],
+    // nginx started as root hands its workers to `nobody`, who cannot read our 0700 temp folder.
+    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+  });
+  const [nginx, browser]: [NginxServer, Browser] = await Promise.all([
+    startNginx({ prefixDir, configText, port }),
+    // launch() gives every run a fresh, temporary user-data dir, removed again on close.
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 }),
+  ]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const contexts: BrowserContext[] = [];
+
+  return {
+    system,
+    browser,
+    manifest,
+    starshipUrl,
+    allowedSite,
+    refusedSite,
+    account,
+    async newPage({ init, ...contextOptions } = {}) {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...contextOptions });
+      contexts.push(context);
+      const page = await context.newPage();
+      await init?.(page);
+      return page;
+    },
+    async stop() {
+      await Promise.allSettled(contexts.map((context) => context.close()));
+      await browser.close();
+      await nginx.stop();
+      await system.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
