@@ -73,5 +73,6 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
 export function portClaims(config: RunnerConfig): PortClaim[] {
   return (Object.entries(PORT_VARIABLES) as Array<[PortName, (typeof PORT_VARIABLES)[PortName]]>)
     .filter(([name]) => name !== 'postgres' || config.databaseUrl === undefined)
-    .map(([name, [variable, , what]]) => ({ port: config.ports[name], what, env: variable }));
+    .map(([name, [variable, , what]]): PortClaim => ({ port: config.ports[name], what, env: variable }))
+    .concat(config.echoBot ? [{ port: config.echoBot.port, what: 'the echo bot (WEBCHAT_ECHO_BOT=1)', env: 'ECHO_BOT_PORT' }] : []);
 }

@@ -5,6 +5,9 @@ import { isPortFree, isProcessAlive, readCmdline } from '@webchat/local-infra';
 import type { RunnerConfig } from './config';
 import { portOwner, type PortClaim } from './ports';
 
+/** The scripts ServiceProcess runs: a service's start.ts (the default), and the webhook dispatcher. */
+const RUNNER_ENTRIES = [join('src', 'start.ts'), join('src', 'webhook-dispatcher.ts')];
+
 export type Leftover = { kind: 'postgres' | 'process'; pid: number; port: number; what: string };
 
 function cwdOf(pid: number): string | undefined {
@@ -29,9 +32,14 @@ function classify(config: RunnerConfig, claim: PortClaim): Leftover | undefined 
   if (command.startsWith('nginx: master process') && command.includes(`${join(config.dataDir, 'starship')}${sep}`)) {
     return { kind: 'process', pid: owner.pid, port: claim.port, what: 'Starship nginx' };
   }
+  // Every Node process the runner starts (the services, the webhook dispatcher, the echo bot) runs one of
+  // RUNNER_ENTRIES from its package folder in this checkout.
   const cwd = cwdOf(owner.pid);
-  if (cwd?.startsWith(join(config.repo, 'services') + sep) && command.endsWith(join('src', 'start.ts'))) {
-    return { kind: 'process', pid: owner.pid, port: claim.port, what: cwd.slice(config.repo.length + 1) };
+  const ours = [join(config.repo, 'services') + sep, join(config.repo, 'examples') + sep];
+  const entry = RUNNER_ENTRIES.find((candidate) => command.endsWith(` ${candidate}`));
+  if (cwd && entry && ours.some((root) => cwd.startsWith(root))) {
+    const where = cwd.slice(config.repo.length + 1);
+    return { kind: 'process', pid: owner.pid, port: claim.port, what: entry === RUNNER_ENTRIES[0] ? where : `${where} (${entry})` };
   }
   return undefined;
 }

@@ -142,10 +142,20 @@ describe('webchat-admin origins refused', () => {
 });
 
 describe('webchat-admin finds the local system by WEBCHAT_PG_PORT', () => {
-  it('without DATABASE_URL it uses the private cluster on WEBCHAT_PG_PORT; DATABASE_URL wins when set', () => {
-    expect(loadCliConfig({ WEBCHAT_PG_PORT: '55999' })).toEqual({ databaseUrl: 'postgres://postgres@127.0.0.1:55999/webchat', source: 'WEBCHAT_PG_PORT=55999' });
-    expect(loadCliConfig({})).toEqual({ databaseUrl: 'postgres://postgres@127.0.0.1:54320/webchat', source: 'the local default port 54320' });
-    expect(loadCliConfig({ WEBCHAT_PG_PORT: '55999', DATABASE_URL: 'postgres://u@db.internal:5432/x' }).databaseUrl).toBe('postgres://u@db.internal:5432/x');
+  it('without DATABASE_URL it uses the private cluster on WEBCHAT_PG_PORT; DATABASE_URL wins when set', async () => {
+    // The config also carries the generated dev identity-secrets key: generated into a directory of this test's own.
+    const devSecrets = await mkdtemp(path.join(tmpdir(), 'cli-config-'));
+    try {
+      const database = (env: NodeJS.ProcessEnv) => {
+        const { databaseUrl, source } = loadCliConfig(env, devSecrets);
+        return { databaseUrl, source };
+      };
+      expect(database({ WEBCHAT_PG_PORT: '55999' })).toEqual({ databaseUrl: 'postgres://postgres@127.0.0.1:55999/webchat', source: 'WEBCHAT_PG_PORT=55999' });
+      expect(database({})).toEqual({ databaseUrl: 'postgres://postgres@127.0.0.1:54320/webchat', source: 'the local default port 54320' });
+      expect(database({ WEBCHAT_PG_PORT: '55999', DATABASE_URL: 'postgres://u@db.internal:5432/x' })).toEqual({ databaseUrl: 'postgres://u@db.internal:5432/x', source: 'DATABASE_URL' });
+    } finally {
+      await rm(devSecrets, { recursive: true, force: true });
+    }
   });
 
   it('run as a command, it prints which database it talks to before it connects (here: a closed port, so it then fails plainly)', async () => {

@@ -16,7 +16,8 @@ import { browserHeaders } from '@webchat/test-harness';
 
 const REPO = REPO_ROOT;
 const READY = 'Press Ctrl-C to stop';
-const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT'] as const;
+/** Every port the runner binds (scripts/local/config.ts), so nothing here meets a default port another run holds. */
+const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'WEBHOOK_DISPATCHER_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT'] as const;
 type Ports = Record<(typeof PORT_VARIABLES)[number], number>;
 
 interface Runner {
