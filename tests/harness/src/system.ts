@@ -113,7 +113,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
       DB_POOL_MAX: '5',
-      DB_CONNECT_TIMEOUT_MS: '1000',
+      // A cold connection on a busy CI machine can take over a second; production's 2 s default is for a warm pool.
+      DB_CONNECT_TIMEOUT_MS: '5000',
       FEDERATED_AUTH_URL: options.federatedAuthUrl ?? federated.url,
       FEDERATED_AUTH_TIMEOUT_MS: String(options.federatedAuthTimeoutMs ?? 2000),
       SCOPED_AUTH_URL: scopedAuth.url,
