@@ -21,6 +21,7 @@ import { REPO_ROOT } from '@webchat/local-infra';
 import { formatEnvFile, parseEnvFile, type EnvEntry } from '../tests/deploy-checks/src/env-file';
 import { generateServiceKeyPair } from '@webchat/service-auth';
 import { generateDeploymentKey } from '@webchat/orchestrator/src/data-access/deployment-key';
+import { generateAgentKey } from '@webchat/orchestrator/src/data-access/agent-key';
 import { DEMO_ORIGIN } from '@webchat/orchestrator/src/cli/seed-demo';
 import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
 import { writeDemoSite } from '@webchat/starship/src/demo';
@@ -62,6 +63,11 @@ export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): E
       comment: 'scoped-auth: A256GCM keys of the token JWE, {"<kid>": "<32 random bytes, base64url>"}.',
     },
     { name: 'DEMO_DEPLOYMENT_KEY', value: generateDeploymentKey(), comment: 'The demo account\'s deployment key (seed-demo registers it; the demo page embeds it).' },
+    {
+      name: 'DEMO_AGENT_KEY',
+      value: generateAgentKey(),
+      comment: "The demo agent's key (seed-demo registers it; it signs in to the agent desk at /desk/ as the demo account's agent).",
+    },
     { name: 'LAUNCHDARKLY_SDK_KEY', value: launchDarklySdkKey, comment: 'Optional. Empty: the flags file in the orchestrator image decides (offline).' },
     { name: 'LOG_LEVEL', value: 'info', comment: 'Log level of the three services.' },
   );
@@ -97,7 +103,24 @@ export function composeConfigFiles(values: Map<string, string>): Map<string, str
   const deploymentKey = values.get('DEMO_DEPLOYMENT_KEY');
   if (!deploymentKey) throw new Error('.env has no DEMO_DEPLOYMENT_KEY; run with --force to make a new one');
   files.set('demo-deployment-key', deploymentKey);
+  // seed-demo keeps it beside the deployment key; on a read-only root it cannot make one.
+  const agentKey = values.get('DEMO_AGENT_KEY');
+  if (!agentKey) throw new Error('.env has no DEMO_AGENT_KEY; run make-env again (it adds missing variables) or with --force');
+  files.set('demo-agent-key', agentKey);
   return files;
+}
+
+/**
+ * A .env made before a variable existed gets that variable appended with a fresh value; the values it has are
+ * never changed (the Postgres volume was initialised with its password).
+ */
+function appendMissingVariables(file: string): void {
+  const existing = parseEnvFile(readFileSync(file, 'utf8'));
+  const missing = generateComposeEnv().filter((entry) => !existing.has(entry.name));
+  if (missing.length === 0) return;
+  const text = readFileSync(file, 'utf8');
+  const added = formatEnvFile(missing, `Added by scripts/make-env.ts on ${new Date().toISOString()}: variables this .env did not have yet.`);
+  writeFileSync(file, `${text.endsWith('\n') ? text : `${text}\n`}\n${added}`, { mode: 0o600 });
 }
 
 export function makeEnv(options: MakeEnvOptions): MakeEnvResult {
@@ -107,6 +130,8 @@ export function makeEnv(options: MakeEnvOptions): MakeEnvResult {
     mkdirSync(dirname(options.out), { recursive: true });
     writeFileSync(options.out, formatEnvFile(generateComposeEnv(new Date(), options.launchDarklySdkKey ?? ''), header), { mode: 0o600 });
     created = true;
+  } else {
+    appendMissingVariables(options.out);
   }
   const values = parseEnvFile(readFileSync(options.out, 'utf8'));
   const keyFiles = composeConfigFiles(values);

@@ -25,22 +25,27 @@ export async function runSteadyLoad(options: {
   concurrency: number;
   durationMs: number;
   faultAtMs: number;
-  send: () => Promise<RawResponse>;
+  /** At least this long between the starts of one client's requests (a per-client pace); default 0. */
+  minIntervalMs?: number;
+  /** One request of client `client` (0 .. concurrency - 1). */
+  send: (client: number) => Promise<RawResponse>;
   fault: () => Promise<unknown>;
 }): Promise<LoadRun> {
   const results: LoadResult[] = [];
   const started = performance.now();
   let faultStartedAt = Number.POSITIVE_INFINITY;
   let faultEndedAt = Number.POSITIVE_INFINITY;
-  const client = async () => {
+  const client = async (index: number) => {
     while (performance.now() - started < options.durationMs) {
       const startedAt = performance.now();
       try {
-        const response = await options.send();
+        const response = await options.send(index);
         results.push({ startedAt, endedAt: performance.now(), status: response.status });
       } catch (error) {
         results.push({ startedAt, endedAt: performance.now(), status: 0, error: error instanceof Error ? error.message : String(error) });
       }
+      const wait = startedAt + (options.minIntervalMs ?? 0) - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
   const fault = (async () => {
@@ -49,7 +54,7 @@ export async function runSteadyLoad(options: {
     await options.fault();
     faultEndedAt = performance.now();
   })();
-  await Promise.all([...Array.from({ length: options.concurrency }, client), fault]);
+  await Promise.all([...Array.from({ length: options.concurrency }, (_, index) => client(index)), fault]);
   return {
     results,
     failures: results.filter((r) => r.status !== 200),

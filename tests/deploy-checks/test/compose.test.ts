@@ -139,8 +139,8 @@ describe('secrets in compose', () => {
     const fromCompose = interpolatedVariables(text).filter((name) => !HOST_SIDE_VARIABLES.includes(name));
     const fromMakeEnv = generateComposeEnv().map((entry) => entry.name).sort();
     const fromExample = [...parseEnvFile(readFileSync(repoPath('.env.example'), 'utf8')).keys()].sort();
-    // Read by compose itself (the project name) and by make-env for the files it writes (the demo key).
-    expect([...fromCompose, 'COMPOSE_PROJECT_NAME', 'DEMO_DEPLOYMENT_KEY'].sort()).toEqual(fromMakeEnv);
+    // Read by compose itself (the project name) and by make-env for the files it writes (the demo keys).
+    expect([...fromCompose, 'COMPOSE_PROJECT_NAME', 'DEMO_AGENT_KEY', 'DEMO_DEPLOYMENT_KEY'].sort()).toEqual(fromMakeEnv);
     expect(fromExample).toEqual(fromMakeEnv);
   });
 

@@ -50,12 +50,13 @@ describe('scripts/make-env.ts and the compose environment', () => {
   test('when run, then it writes a private .env, the public files compose mounts, and the demo page with the demo key and Starship URL', () => {
     expect(made.created).toBe(true);
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
-    for (const name of ['orchestrator.pub.pem', 'federated-auth.pub.pem', 'demo-deployment-key']) {
+    for (const name of ['orchestrator.pub.pem', 'federated-auth.pub.pem', 'demo-deployment-key', 'demo-agent-key']) {
       const file = join(dir, 'keys', name);
       // Readable by the containers' non-root users; a private key never lands here.
       expect({ name, mode: statSync(file).mode & 0o777, privateKey: readFileSync(file, 'utf8').includes('PRIVATE KEY') }).toEqual({ name, mode: 0o644, privateKey: false });
     }
     expect(readFileSync(join(dir, 'keys/demo-deployment-key'), 'utf8')).toBe(made.values.get('DEMO_DEPLOYMENT_KEY'));
+    expect(readFileSync(join(dir, 'keys/demo-agent-key'), 'utf8')).toBe(made.values.get('DEMO_AGENT_KEY'));
     const page = readFileSync(made.demoPage, 'utf8');
     expect(page).toContain(made.values.get('DEMO_DEPLOYMENT_KEY'));
     expect(page).toContain('"baseUrl":"http://localhost:8080"');
@@ -110,5 +111,19 @@ describe('scripts/make-env.ts and the compose environment', () => {
     expect(forced.created).toBe(true);
     expect(forced.values.get('POSTGRES_PASSWORD')).not.toBe(made.values.get('POSTGRES_PASSWORD'));
     expect(() => parsePrivateKey(forced.values.get('ORCHESTRATOR_SERVICE_AUTH_PRIVATE_KEY') ?? '')).not.toThrow();
+  });
+
+  test('when an older .env lacks a variable added since, then a run appends it and keeps every existing value', () => {
+    const out = join(dir, 'old.env');
+    const old = readFileSync(join(dir, '.env'), 'utf8').replace(/\n# The demo agent's key[^\n]*\nDEMO_AGENT_KEY=[^\n]*\n/, '\n');
+    writeFileSync(out, old, { mode: 0o600 });
+    expect(old).not.toContain('DEMO_AGENT_KEY=');
+    const again = makeEnv({ out, demoDir: join(dir, 'old-demo'), keysDir: join(dir, 'old-keys'), baseUrl: 'http://localhost:8080' });
+    expect(again.created).toBe(false);
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith(old)).toBe(true);
+    expect(again.values.get('DEMO_AGENT_KEY')).toMatch(/\S{20,}/);
+    expect(readFileSync(join(dir, 'old-keys/demo-agent-key'), 'utf8')).toBe(again.values.get('DEMO_AGENT_KEY'));
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 });
