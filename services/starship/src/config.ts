@@ -23,6 +23,35 @@ export interface StarshipConfig {
   render: StarshipRenderOptions;
 }
 
+/**
+ * Where the Starship image keeps things; the k8s Deployment mounts the ConfigMap and an emptyDir to match.
+ * Fixed, not read from the environment: the image and the ConfigMap are rendered at build time (container-config.ts).
+ */
+export const STARSHIP_CONTAINER = {
+  configDir: '/etc/starship',
+  configFile: '/etc/starship/nginx.conf',
+  /** Writable (an emptyDir under a read-only root): pid file and nginx's temp folders. */
+  prefixDir: '/tmp',
+  assetsDir: '/usr/share/starship/assets',
+  /** The agent desk's static files (services/starship/desk). */
+  deskDir: '/usr/share/starship/desk',
+  listenPort: 8080,
+  /** The orchestrator's Service (Kubernetes) and service name (compose): the same DNS name in both. */
+  orchestratorUpstream: 'orchestrator:4000',
+} as const;
+
+/** The container flavour's render options: the image and k8s/base/starship/nginx.conf. */
+export const STARSHIP_CONTAINER_OPTIONS: StarshipRenderOptions = {
+  mode: 'container',
+  listenPort: STARSHIP_CONTAINER.listenPort,
+  orchestratorUpstream: STARSHIP_CONTAINER.orchestratorUpstream,
+  prefixDir: STARSHIP_CONTAINER.prefixDir,
+  assetsDir: STARSHIP_CONTAINER.assetsDir,
+  deskDir: STARSHIP_CONTAINER.deskDir,
+  // `auto` would start one worker per node CPU, ignoring the pod's CPU limit.
+  workerProcesses: 2,
+};
+
 /** The only reader of process.env in Starship; `runsAsRoot` decides nginx's worker user. */
 export function loadStarshipConfig(env: NodeJS.ProcessEnv = process.env, runsAsRoot = process.getuid?.() === 0): StarshipConfig {
   const raw = loadConfig(StarshipEnv, env);

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeSchemaErrors, dclint, interpolatedVariables, parseCompose, readCompose } from '../src/compose';
-import { parseEnvFile } from '../src/env-file';
+import { parseEnvFile } from '@webchat/deploy-tools';
 import { PROGRAMS, composeEnvironment } from '../src/env-coverage';
 import { repoPath } from '../src/paths';
-import { composeConfigFiles, generateComposeEnv } from '../../../scripts/make-env';
+import { composeConfigFiles, generateComposeEnv } from '@webchat/deploy-tools';
 
 interface ComposeServiceShape {
   image?: string;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { NGINX_BIN, nginxTest } from '@webchat/testkit';
 import { readDockerfile } from '../src/dockerfile';
 import { repoPath } from '../src/paths';
-import { STARSHIP_CONTAINER, STARSHIP_K8S_CONFIG, renderContainerStarshipConfig } from '../src/starship-config';
+import { STARSHIP_CONTAINER } from '@webchat/starship/src/config';
+import { STARSHIP_K8S_CONFIG, renderContainerStarshipConfig } from '@webchat/starship/src/container-config';
 
 const committed = readFileSync(STARSHIP_K8S_CONFIG, 'utf8');
 
@@ -38,7 +39,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the container Starship config (k8s/base/starship/nginx.conf, and the image)', () => {
-  test('when rendered afresh from the template, then it equals the committed file (regenerate: pnpm tsx tests/deploy-checks/src/starship-config.ts)', () => {
+  test('when rendered afresh from the template, then it equals the committed file (regenerate: pnpm tsx services/starship/src/container-config.ts)', () => {
     expect(committed).toBe(renderContainerStarshipConfig());
   });
 
@@ -70,7 +71,7 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
   test('the Starship image renders the same config with the same script, and runs as the nginx user from nginx:1.27-alpine', () => {
     const { stages } = readDockerfile(repoPath('services/starship/Dockerfile'));
     const runs = stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args));
-    expect(runs).toContainEqual(expect.stringContaining('tests/deploy-checks/src/starship-config.ts --out /out/nginx.conf'));
+    expect(runs).toContainEqual(expect.stringContaining('services/starship/src/container-config.ts --out /out/nginx.conf'));
     const runtime = stages[stages.length - 1]!;
     expect(runtime.from).toBe('nginx:1.27-alpine');
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
