@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { OWN_CLUSTER_DATA, createDatabase, createOwnClusterDir, databaseUrl, getFreePort, releaseOwnCluster, startPrivatePostgres } from '@webchat/testkit';
+import { OWN_CLUSTER_DATA, createDatabase, createOwnClusterDir, databaseUrl, getFreePort, releaseOwnCluster, seedOwnClusterData, startPrivatePostgres } from '@webchat/testkit';
 import { migrateUp } from '@webchat/orchestrator/src/data-access/migrate';
 
 export { removeOwnClusters } from '@webchat/testkit';
@@ -21,6 +21,7 @@ export interface OwnCluster {
 export async function startOwnCluster(prefix: string): Promise<OwnCluster> {
   const dir = createOwnClusterDir(prefix);
   const dataDir = path.join(dir, OWN_CLUSTER_DATA);
+  await seedOwnClusterData(dataDir);
   const port = await getFreePort();
   let cluster = await startPrivatePostgres({ dataDir, port });
   let running = true;
