@@ -286,12 +286,15 @@ describe('webchat-admin as a process', () => {
     expect(created.code).toBe(0);
     const { accountSid } = JSON.parse(created.stdout) as AccountDetails;
 
-    const issued = await spawnCli(process.execPath, [BIN, 'keys', 'issue', accountSid]);
+    // Independent of each other: two processes at once (each start-up is most of the time).
+    const [issued, bad] = await Promise.all([
+      spawnCli(process.execPath, [BIN, 'keys', 'issue', accountSid]),
+      spawnCli(process.execPath, [BIN, 'config', 'set', accountSid, '--origins', 'not a url']),
+    ]);
     expect(issued.code).toBe(0);
     expect(issued.stdout).toMatch(/^dk_[A-Za-z0-9_-]{32}\n$/);
     expect(await repo.findConfigurationByDeploymentKey(issued.stdout.trim())).toMatchObject({ accountSid, keyStatus: 'active' });
 
-    const bad = await spawnCli(process.execPath, [BIN, 'config', 'set', accountSid, '--origins', 'not a url']);
     expect(bad.code).toBe(2);
     expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/^webchat-admin: allowed origin "not a url" is not an origin/)]);
   });
