@@ -6,11 +6,16 @@
  *
  *   pnpm tsx tests/deploy-checks/src/starship-config.ts            rewrite k8s/base/starship/nginx.conf
  *   pnpm tsx tests/deploy-checks/src/starship-config.ts --out F    write it elsewhere (the image build)
+ *
+ * The rate limits come from STARSHIP_TOKEN_RATE, STARSHIP_TOKEN_BURST, STARSHIP_TOKEN_USE_RATE and
+ * STARSHIP_TOKEN_USE_BURST (services/starship/src/config.ts, validated there, defaults when unset): the image
+ * build gets them as build arguments (compose passes them); the committed ConfigMap holds the defaults.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderStarshipConfig, type StarshipRenderOptions } from '../../../services/starship/src/render';
+import { loadStarshipLimits } from '@webchat/starship/src/config';
+import { renderStarshipConfig, type StarshipRenderOptions } from '@webchat/starship/src/render';
 import { REPO_ROOT } from './paths';
 
 export const STARSHIP_K8S_CONFIG = resolve(REPO_ROOT, 'k8s/base/starship/nginx.conf');
@@ -52,7 +57,7 @@ function main(argv: string[]): void {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } } });
   const out = resolve(values.out ?? STARSHIP_K8S_CONFIG);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, renderContainerStarshipConfig());
+  writeFileSync(out, renderContainerStarshipConfig(loadStarshipLimits(process.env)));
   process.stdout.write(`rendered the container Starship config to ${out}\n`);
 }
 
