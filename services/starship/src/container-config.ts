@@ -9,11 +9,15 @@
  * Options that override one setting (a config for another host): --listen-port N, --listen-host HOST,
  * --upstream HOST:PORT, --prefix DIR, --assets DIR, --token-rate RATE, --token-burst N, --access-log PATH,
  * --error-log PATH|stderr. The local flavour (with the demo site) is the local runner's (scripts/local).
+ *
+ * The rate limits come from STARSHIP_TOKEN_RATE, STARSHIP_TOKEN_BURST, STARSHIP_TOKEN_USE_RATE and
+ * STARSHIP_TOKEN_USE_BURST (config.ts, validated there, defaults when unset): the image build gets them as build
+ * arguments (compose passes them); the committed ConfigMap holds the defaults.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { STARSHIP_CONTAINER_OPTIONS } from './config';
+import { STARSHIP_CONTAINER_OPTIONS, loadStarshipLimits } from './config';
 import { renderStarshipConfig, type StarshipRenderOptions } from './render';
 
 export const STARSHIP_K8S_CONFIG = resolve(__dirname, '../../../k8s/base/starship/nginx.conf');
@@ -43,6 +47,7 @@ function main(argv: string[]): void {
     },
   });
   const overrides: Partial<StarshipRenderOptions> = {
+    ...loadStarshipLimits(),
     ...(values['listen-port'] ? { listenPort: Number(values['listen-port']) } : {}),
     ...(values['listen-host'] ? { listenHost: values['listen-host'] } : {}),
     ...(values.upstream ? { orchestratorUpstream: values.upstream } : {}),

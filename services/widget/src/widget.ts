@@ -103,7 +103,7 @@ export class WebchatWidget {
     if (this.destroyed) return;
     this.texts = this.config.texts;
     this.view = new View(this.texts, this.config.look, this.config.fields);
-    this.liveView = new LiveView(this.view.launcher, this.view.transcript.closest('.wc-body'));
+    this.liveView = new LiveView(this.view.launcher, this.view.transcript.closest('.wc-body'), this.texts);
     this.wire();
     (this.options.container ?? document.body).append(this.view.host);
     if (this.openWhenReady) this.open();
@@ -287,7 +287,7 @@ export class WebchatWidget {
       this.view.renderTranscript([{ author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt }]);
       this.shownConversation = channel.conversationSid;
       this.setPhase('chat');
-      this.view.setStatus(`Signed in as ${name}`);
+      this.view.setStatus(this.texts.t('signedInAs', { name }));
       this.scheduleRefresh();
       this.focusCurrent();
     } catch (error) {

@@ -81,6 +81,37 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
   });
 });
 
+describe("the container config's rate limits (STARSHIP_TOKEN_*: build arguments of the image, passed by compose)", () => {
+  const render = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', repoPath('services/starship/src/container-config.ts'), '--out', join(dir, 'limits.conf')], {
+      cwd: repoPath('.'),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  test('the committed copy holds the defaults: 10r/s burst 20 per address, 5r/s burst 30 per token', () => {
+    expect(committed).toMatch(/zone=starship_token_per_ip:10m rate=10r\/s;/);
+    expect(committed).toMatch(/zone=starship_per_token:32m rate=5r\/s;/);
+    expect(committed).toContain('limit_req zone=starship_per_token burst=30 nodelay;');
+  });
+
+  test('when the image is built with other limits, then its config enforces those', () => {
+    const built = render({ STARSHIP_TOKEN_USE_RATE: '2r/s', STARSHIP_TOKEN_USE_BURST: '4', STARSHIP_TOKEN_RATE: '30r/m' });
+    expect({ status: built.status, stderr: built.stderr }).toEqual({ status: 0, stderr: '' });
+    const text = readFileSync(join(dir, 'limits.conf'), 'utf8');
+    expect(text).toMatch(/zone=starship_per_token:32m rate=2r\/s;/);
+    expect(text).toContain('limit_req zone=starship_per_token burst=4 nodelay;');
+    expect(text).toMatch(/zone=starship_token_per_ip:10m rate=30r\/m;/);
+  }, 60_000);
+
+  test('when a limit is invalid, then the image build stops naming the variable', () => {
+    const built = render({ STARSHIP_TOKEN_USE_BURST: '-1' });
+    expect(built.status).toBe(1);
+    expect(built.stderr).toContain('STARSHIP_TOKEN_USE_BURST: ');
+  }, 60_000);
+});
+
 describe('the compose demo site (deploy/compose/demo-nginx.conf)', () => {
   test('when checked by nginx -t, then it is accepted', async () => {
     const text = readFileSync(repoPath('deploy/compose/demo-nginx.conf'), 'utf8').split('/tmp/').join(`${dir}/demo-`);

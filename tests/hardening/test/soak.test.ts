@@ -12,7 +12,7 @@ import { startEdge, type EdgeUnderTest } from '@webchat/test-harness';
 import { runAutocannon, type ChainRequest, type LoadResult as AutocannonResult } from './support/autocannon';
 import { pacedChains, type PacedResult, type Step } from './support/paced';
 import { FIGURES_DIR, recordFigures } from './support/figures';
-import { SecretWatch, watchSignals, type LogLine } from './support/leaks';
+import { SecretWatch, watchSignals, type LogLine } from '@webchat/test-harness';
 import { expectNoLeaksIn } from './support/log-check';
 import { MODE, settings } from './support/mode';
 import { ProcessSampler } from './support/memory';

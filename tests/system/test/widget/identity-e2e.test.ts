@@ -45,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(() => stack?.stop());
 
-const newPage = (userAgent?: string): Promise<Page> => stack.newPage(userAgent ? { userAgent } : {});
+const newPage = (userAgent?: string, locale?: string): Promise<Page> => stack.newPage({ ...(userAgent ? { userAgent } : {}), ...(locale ? { locale } : {}) });
 
 const widget = (page: Page) => page.locator('[data-webchat-widget]');
 const transcript = (page: Page) => widget(page).getByRole('log', { name: 'Conversation' });
@@ -82,12 +82,11 @@ test('a guest back the next day, its token long expired, keeps its identity thro
   }
 });
 
+const signedIdentity = (sub: string, name: string, email: string) =>
+  jwt.sign({ sub, name, email }, identitySecret, { algorithm: 'HS256', audience: account.accountSid, expiresIn: 600 });
+
 test('a page that passes an identity token skips the form and shows the trusted name; the same user in another browser is the same guest', async () => {
-  const identityToken = jwt.sign({ sub: 'customer-42', name: 'Ada Lovelace', email: 'ada@example.com' }, identitySecret, {
-    algorithm: 'HS256',
-    audience: account.accountSid,
-    expiresIn: 600,
-  });
+  const identityToken = signedIdentity('customer-42', 'Ada Lovelace', 'ada@example.com');
   const page = await newPage();
   await page.goto(`${site}/#${encodeURIComponent(identityToken)}`);
   await widget(page).locator('.wc-launcher').click();
@@ -105,4 +104,12 @@ test('a page that passes an identity token skips the form and shows the trusted 
   await widget(elsewhere).locator('.wc-launcher').click();
   await widget(elsewhere).locator('.wc-status').getByText('Signed in as Ada Lovelace').waitFor();
   expect((await stored(elsewhere))?.identity).toBe(session.identity);
+});
+
+test('a German browser is told who it is signed in as in German', async () => {
+  const page = await newPage(undefined, 'de-DE');
+  await page.goto(`${site}/#${encodeURIComponent(signedIdentity('customer-77', 'Emmy Noether', 'emmy@example.com'))}`);
+  await widget(page).locator('.wc-launcher').click();
+  await widget(page).locator('.wc-status').getByText('Angemeldet als Emmy Noether').waitFor();
+  expect(await widget(page).locator('.wc-status').textContent()).not.toContain('Signed in');
 });
