@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, getFreePort, waitForHttp } from '@webchat/testkit';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
-import type { SystemUnderTest } from './system';
+import { startSystem, type SystemUnderTest } from './system';
 
 /** The second process runs the orchestrator's real start.ts, from its own package. */
 const ORCHESTRATOR_DIR = path.join(REPO_ROOT, 'services', 'orchestrator');
@@ -72,4 +72,27 @@ export async function startOrchestratorProcess(
         child.kill('SIGTERM');
       }),
   };
+}
+
+export type OrchestratorProcess = Awaited<ReturnType<typeof startOrchestratorProcess>>;
+
+/**
+ * A test system with two real orchestrator processes on its database, as two replicas behind one edge (caches
+ * and LISTEN/NOTIFY feeds as deployed). `stop` ends the replicas, removes their key files and stops the system.
+ */
+export async function startSystemWithTwoReplicas(extraEnv: Record<string, string> = {}): Promise<{ system: SystemUnderTest; replicas: [OrchestratorProcess, OrchestratorProcess]; stop(): Promise<void> }> {
+  const system = await startSystem();
+  const keysDir = writeServiceKeyFiles(system);
+  const started = await Promise.allSettled([startOrchestratorProcess(system, system.databaseUrl, keysDir, extraEnv), startOrchestratorProcess(system, system.databaseUrl, keysDir, extraEnv)]);
+  const stop = async () => {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    fs.rmSync(keysDir, { recursive: true, force: true });
+    await system.stop();
+  };
+  const [a, b] = started;
+  if (a?.status !== 'fulfilled' || b?.status !== 'fulfilled') {
+    await stop();
+    throw (a?.status === 'rejected' ? a.reason : b?.status === 'rejected' ? b.reason : new Error('no replica')) as Error;
+  }
+  return { system, replicas: [a.value, b.value], stop };
 }

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { WEB_CHANNELS_PATH, WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
-import { browserHeaders, call, counterTotal, startOrchestratorProcess, startSystem, writeServiceKeyFiles, type SystemUnderTest } from '@webchat/test-harness';
+import { browserHeaders, call, counterTotal, startSystem, startSystemWithTwoReplicas, type OrchestratorProcess, type SystemUnderTest } from '@webchat/test-harness';
 
 const FAILURE_LIMIT = 5;
 const thief = () => browserHeaders({ 'user-agent': 'Mozilla/5.0 (Thief) Gecko/20100101 Firefox/140.0' });
@@ -18,20 +17,13 @@ function respelled(token: string): string {
  */
 describe('with two orchestrator processes', () => {
   let system: SystemUnderTest;
-  let keysDir: string;
-  let replicas: Array<Awaited<ReturnType<typeof startOrchestratorProcess>>>;
+  let replicas: OrchestratorProcess[];
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    system = await startSystem();
-    keysDir = writeServiceKeyFiles(system);
-    const env = { TOKEN_FAILURE_LIMIT: String(FAILURE_LIMIT) };
-    replicas = await Promise.all([startOrchestratorProcess(system, system.databaseUrl, keysDir, env), startOrchestratorProcess(system, system.databaseUrl, keysDir, env)]);
+    ({ system, replicas, stop } = await startSystemWithTwoReplicas({ TOKEN_FAILURE_LIMIT: String(FAILURE_LIMIT) }));
   }, 300_000);
-  afterAll(async () => {
-    await Promise.all((replicas ?? []).map((r) => r.stop()));
-    await system?.stop();
-    if (keysDir) fs.rmSync(keysDir, { recursive: true, force: true });
-  });
+  afterAll(() => stop?.());
 
   const mintAt = (url: string, deploymentKey: string, headers = browserHeaders()) => call(`${url}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers });
   const readAt = (url: string, token: string, sid: string, headers = browserHeaders()) => call(`${url}${WEB_CHANNELS_PATH}/${sid}`, { headers: guest(token, headers) });
