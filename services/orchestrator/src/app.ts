@@ -20,6 +20,7 @@ import { mountConversationRoutes } from './routes/conversations';
 import type { AgentRepository } from './data-access/agent-repository';
 import type { InboxRepository } from './data-access/inbox-repository';
 import type { LiveEvents } from './domain/live-events';
+import type { StreamRevocation } from './domain/stream-revocation';
 import { mountPublicOpenApiRoute } from './routes/public-openapi';
 import { mountWebchatConfigurationRoute } from './routes/webchat-configuration';
 import type { OriginRefusals } from './domain/origin-refusals';
@@ -48,6 +49,8 @@ export interface OrchestratorDeps {
   inbox: InboxRepository;
   /** Held event streams (guest and account): see live-delivery.ts. */
   live: { live: LiveEvents; retryMs: number };
+  /** Ends held streams whose token or key is revoked (fed by the change feeds in compose.ts). */
+  revocation: Pick<StreamRevocation, 'opened'>;
   /** Fingerprint mismatches per token, shared by every replica. */
   tokenFailures: TokenFailureStore;
   /** The opened identity secrets of an account (cached). */
@@ -117,12 +120,13 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
         ...(deps.now ? { now: deps.now } : {}),
       });
       // Before the WebChannels routes: `/:conversationSid/Events` is its own route, not a conversation read.
-      mountWebChannelEventRoutes(routes, { ...webChannels, live: deps.live.live, retryMs: deps.live.retryMs });
+      mountWebChannelEventRoutes(routes, { ...webChannels, live: deps.live.live, revocation: deps.revocation, retryMs: deps.live.retryMs });
       mountConversationRoutes(routes, {
         agents: deps.agents,
         inbox: deps.inbox,
         rateLimit: { requests: deps.config.AGENT_RATE_LIMIT ?? 600, windowSeconds: deps.config.AGENT_RATE_WINDOW_SECONDS ?? 60 },
         live: deps.live.live,
+        revocation: deps.revocation,
         retryMs: deps.live.retryMs,
       });
       mountWebChannelRoutes(routes, webChannels);

@@ -24,6 +24,7 @@ import { createOriginRefusals, type OriginRefusals } from './domain/origin-refus
 import type { AccountLookup } from './domain/accounts';
 import { LaunchDarklyFlags } from './domain/feature-flags';
 import { FingerprintGenerator } from './domain/fingerprint';
+import { streamRevocation } from './domain/stream-revocation';
 
 /** What a test may replace; everything else is wired exactly as in production. */
 export interface OrchestratorOverrides {
@@ -48,10 +49,10 @@ export interface Orchestrator extends ServiceApp {
   /** Refused origins as counted by the orchestrator, and their store. */
   refusals: OriginRefusals;
   refusedOrigins: RefusedOriginRepository;
-  /** The account cache's change feed, when ACCOUNT_CACHE_ENABLED. */
-  feed: PgAccountChangeFeed | undefined;
-  /** The token-failure feed (mismatches counted on any replica), when ACCOUNT_CACHE_ENABLED. */
-  failureFeed: PgAccountChangeFeed | undefined;
+  /** Account changes as every replica hears them: they keep the caches exact and end revoked streams. */
+  feed: PgAccountChangeFeed;
+  /** Fingerprint mismatches counted on any replica: they keep the failure memory exact and end killed tokens' streams. */
+  failureFeed: PgAccountChangeFeed;
   /** Held event streams (guest and account) and their NOTIFY feed. */
   live: LiveDelivery;
   /** Prunes guest_token_failures on a timer; `run()` prunes now. */
@@ -78,8 +79,11 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     onQuery: () => storeQueries.inc(),
   });
   const repository = createAccountRepository(db);
-  let feed: PgAccountChangeFeed | undefined;
-  let failureFeed: PgAccountChangeFeed | undefined;
+  // Listened to with or without the caches: held streams end on a revocation only when one is heard of.
+  const retry = overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {};
+  const feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, retry);
+  const failureFeed = new PgAccountChangeFeed(config.DATABASE_URL, logger, { ...retry, channel: TOKEN_FAILURES_CHANNEL });
+  await Promise.all([feed.start(), failureFeed.start()]);
   let accounts: AccountLookup = repository;
   const agentRepository = createAgentRepository(db);
   let agents: Pick<typeof agentRepository, 'findAgentByKey'> = agentRepository;
@@ -87,10 +91,6 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
   let tokenFailures: TokenFailureStore = failureTable;
   let forgetPruned: (() => void) | undefined;
   if (config.ACCOUNT_CACHE_ENABLED) {
-    const retry = overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {};
-    feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, retry);
-    failureFeed = new PgAccountChangeFeed(config.DATABASE_URL, logger, { ...retry, channel: TOKEN_FAILURES_CHANNEL });
-    await Promise.all([feed.start(), failureFeed.start()]);
     const watched = watchedTokenFailures(failureTable, failureFeed);
     tokenFailures = watched;
     forgetPruned = () => watched.forgetPruned();
@@ -111,6 +111,21 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     settings: config,
     ...(overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {}),
   });
+  // Registered after the caches' own listeners, so a revocation is checked against fresh entries.
+  const revocation = streamRevocation({
+    live: live.live,
+    accounts,
+    agents: agentRepository,
+    tokenFailures,
+    tokenFailureLimit: config.TOKEN_FAILURE_LIMIT,
+    onError: (err) => logger.warn('could not check held streams after a change; they reconnect', { err }),
+  });
+  feed.onChange((accountSid) => void revocation.accountChanged(accountSid));
+  failureFeed.onChange((tokenHashHex) => void revocation.tokenFailed(tokenHashHex));
+  // A change may have been missed: held streams reconnect and are checked afresh, as any request would be.
+  const reconnectAll = () => live.live.reset();
+  feed.onReset(reconnectAll);
+  failureFeed.onReset(reconnectAll);
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
   const tokens = createTokenServices({
     signer,
@@ -143,8 +158,13 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     agents,
     inbox: createInboxRepository(db),
     live,
+    revocation,
     tokenFailures,
-    identitySecrets: cachedIdentitySecrets(createIdentitySecretRepository(db), new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY), feed),
+    identitySecrets: cachedIdentitySecrets(
+      createIdentitySecretRepository(db),
+      new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY),
+      config.ACCOUNT_CACHE_ENABLED ? feed : undefined,
+    ),
     readiness: {
       store: async () => {
         await db.ping();
@@ -172,9 +192,9 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
       tokens.close();
       await refusals.close();
       await flags.close();
-      await feed?.close();
+      await feed.close();
       await live.stop();
-      await failureFeed?.close();
+      await failureFeed.close();
       await db.close();
     },
   };

@@ -37,6 +37,8 @@ export const failureForgetAfter = (previousTokenGraceSeconds: number, nowMs = Da
 export const tokenRevoked = () => new AppError('token_revoked', 'This token can no longer be used; start a new session');
 
 const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+/** How a token is named where it is remembered (failure counts, held streams): its SHA-256, never the token. */
+export const guestTokenHash = (token: string) => tokenHash(token).toString('hex');
 
 /**
  * Validates a guest token for this request. A token that has failed the fingerprint check

@@ -26,7 +26,23 @@ export interface StreamSink {
   heartbeat(): void;
   /** Ends the stream; the client should reconnect after `retryMs` (to any replica). */
   end(retryMs: number): void;
+  /** Ends the stream for good: what it was opened with no longer holds (a final `revoked` event says why). */
+  revoke(problem: StreamProblem): void;
 }
+
+/** Why a held stream was ended for good: a problem code the client already knows from a refused request. */
+export interface StreamProblem {
+  code: 'token_revoked' | 'deployment_key_invalid' | 'agent_key_invalid';
+  detail: string;
+}
+
+/**
+ * What a stream's holder proved when it opened, kept with the stream so a later revocation (of the minting
+ * deployment key, of the token by fingerprint mismatches, of the agent's key) can find and end it.
+ */
+export type StreamGrant =
+  | { kind: 'guest'; accountSid: string; deploymentKeyId: string | undefined; tokenHash: string }
+  | { kind: 'agent'; accountSid: string; agentSid: string };
 
 export interface Notification {
   accountSid: string;
@@ -47,13 +63,14 @@ export interface LiveEventsOptions {
   onError?: (err: unknown) => void;
 }
 
-const NO_SINK: StreamSink = { deliver: () => {}, heartbeat: () => {}, end: () => {} };
+const NO_SINK: StreamSink = { deliver: () => {}, heartbeat: () => {}, end: () => {}, revoke: () => {} };
 
 /** Guests see messages and the end of their conversation; the creation event is for agents. */
 const GUEST_EVENT_TYPES = new Set(['message.created', 'conversation.closed']);
 
 interface Stream {
   holder: string;
+  grant: StreamGrant;
   sink: StreamSink;
   closed: boolean;
   /** Serialises reads and writes so a stream's events leave in order. */
@@ -98,17 +115,18 @@ export class LiveEvents {
    * Admission (429/503) happens before `openSink` is called, so a refused client gets a problem, not a stream;
    * the sink calls `closed` when the client goes away.
    */
-  openGuestStream(holder: string, conversationSid: string, lastPosition: number, openSink: (closed: () => void) => StreamSink): void {
+  openGuestStream(holder: string, grant: StreamGrant, conversationSid: string, lastPosition: number, openSink: (closed: () => void) => StreamSink): void {
     this.admit(holder);
-    const stream: GuestStream = { holder, sink: NO_SINK, closed: false, chain: Promise.resolve(), conversationSid, position: lastPosition, dirty: false, reading: false };
+    const stream: GuestStream = { holder, grant, sink: NO_SINK, closed: false, chain: Promise.resolve(), conversationSid, position: lastPosition, dirty: false, reading: false };
     stream.sink = openSink(() => this.close(stream, this.guests, conversationSid));
     this.add(this.guests, conversationSid, stream);
     this.readGuest(stream);
   }
 
-  openAccountStream(holder: string, accountSid: string, lastId: number | undefined, openSink: (closed: () => void) => StreamSink): void {
+  openAccountStream(holder: string, grant: StreamGrant, lastId: number | undefined, openSink: (closed: () => void) => StreamSink): void {
+    const accountSid = grant.accountSid;
     this.admit(holder);
-    const stream: AccountStream = { holder, sink: NO_SINK, closed: false, chain: Promise.resolve(), accountSid, sent: new Set() };
+    const stream: AccountStream = { holder, grant, sink: NO_SINK, closed: false, chain: Promise.resolve(), accountSid, sent: new Set() };
     stream.sink = openSink(() => this.close(stream, this.accounts, accountSid));
     this.add(this.accounts, accountSid, stream);
     if (lastId !== undefined) {
@@ -143,6 +161,34 @@ export class LiveEvents {
         if (found) this.sendAccount(stream, found);
       });
     }
+  }
+
+  /** The grants of the streams held here that `select` picks (for a revocation to check them). */
+  grants(select: (grant: StreamGrant) => boolean): StreamGrant[] {
+    const found: StreamGrant[] = [];
+    this.each((stream) => {
+      if (select(stream.grant)) found.push(stream.grant);
+    });
+    return found;
+  }
+
+  /** Ends, with a final `revoked` event, every held stream whose grant `verdict` finds no longer good. */
+  revoke(verdict: (grant: StreamGrant) => StreamProblem | undefined): number {
+    let ended = 0;
+    this.each((stream) => {
+      const problem = stream.closed ? undefined : verdict(stream.grant);
+      if (!problem) return;
+      stream.sink.revoke(problem);
+      ended += 1;
+    });
+    return ended;
+  }
+
+  /** Ends the streams `select` picks with a retry hint: they reconnect, and their requests are checked afresh. */
+  reconnect(select: (grant: StreamGrant) => boolean): void {
+    this.each((stream) => {
+      if (select(stream.grant)) this.end(stream, this.options.reconnectMs);
+    });
   }
 
   /** Notifications may have been missed: every client reconnects and replays from Postgres. */

@@ -5,7 +5,7 @@ import type { AccountDetails } from './account-types';
 import type { AccountLookup } from './accounts';
 import type { ConversationRecord, ConversationRepository, MessageRateLimit, MessageRecord } from './conversation-store';
 import type { FingerprintSignals } from './fingerprint';
-import { checkGuestToken, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
+import { checkGuestToken, guestTokenHash, requireActiveMintingKey, type GuestTokenCheckDeps } from './guest-tokens';
 import type { OriginRefusals } from './origin-refusals';
 import { checkConfiguredPreEngagement } from './widget-configuration';
 
@@ -27,6 +27,9 @@ export interface Guest {
   account: AccountDetails;
   /** What the customer's server vouched for, carried by the token. */
   verifiedGuest?: VerifiedGuest | undefined;
+  /** The deployment key that minted the token and the token's hash: a live stream ends when either is revoked. */
+  deploymentKeyId: string | undefined;
+  tokenHash: string;
 }
 
 export const DEFAULT_WELCOME_MESSAGE = 'Hi there! Thanks for reaching out. How can we help you today?';
@@ -47,7 +50,15 @@ export async function authenticateGuest(deps: WebChannelDeps, token: string, sig
     throw new AppError('deployment_key_invalid', 'The webchat this token was issued for is not active');
   }
   requireActiveMintingKey(claims, account.deploymentKeys);
-  return { accountSid: claims.accountSid, identity: claims.identity, expiresAt: claims.expiresAt, account, verifiedGuest: claims.verifiedGuest };
+  return {
+    accountSid: claims.accountSid,
+    identity: claims.identity,
+    expiresAt: claims.expiresAt,
+    account,
+    verifiedGuest: claims.verifiedGuest,
+    deploymentKeyId: claims.deploymentKeyId,
+    tokenHash: guestTokenHash(token),
+  };
 }
 
 /** `preEngagementData.question`, when the guest asked one: it becomes the first guest message. */

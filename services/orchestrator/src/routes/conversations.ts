@@ -13,12 +13,14 @@ import {
   type AgentConversationDeps,
 } from '../domain/agent-conversations';
 import type { LiveEvents } from '../domain/live-events';
+import type { StreamRevocation } from '../domain/stream-revocation';
 import { lastEventIdOf, openEventStream } from './sse';
 
 const BEARER = /^Bearer +(\S{1,256})$/i;
 
 export interface ConversationRouteDeps extends AgentConversationDeps {
   live: LiveEvents;
+  revocation: Pick<StreamRevocation, 'opened'>;
   retryMs: number;
 }
 
@@ -39,7 +41,10 @@ export function mountConversationRoutes<G>(routes: RouteMounter<G>, deps: Conver
   routes.mount(conversationEventsRoute, async ({ req, res }) => {
     const agent = await agentOf(req);
     // Admission (429/503) happens before the stream's headers: a refused desk gets a problem.
-    deps.live.openAccountStream(`agent:${agent.agentSid}`, agent.accountSid, lastEventIdOf(req), (closed) => openEventStream(res, deps.retryMs, closed));
+    // Removing the agent (or suspending the account) ends the stream with a final `revoked` event.
+    const grant = { kind: 'agent', accountSid: agent.accountSid, agentSid: agent.agentSid } as const;
+    deps.live.openAccountStream(`agent:${agent.agentSid}`, grant, lastEventIdOf(req), (closed) => openEventStream(res, deps.retryMs, closed));
+    await deps.revocation.opened(grant);
   });
 
   routes.mount(listConversationsRoute, async ({ req, query }) => listConversations(deps, await agentOf(req), query));

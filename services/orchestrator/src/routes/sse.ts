@@ -62,5 +62,12 @@ export function openEventStream(res: Response, retryMs: number, onEnd: () => voi
       finish();
       res.end();
     },
+    revoke(problem) {
+      if (ended) return;
+      // No retry hint: reconnecting with the same token or key is refused with the same code.
+      res.write(`event: revoked\ndata: ${JSON.stringify(problem)}\n\n`);
+      finish();
+      res.end();
+    },
   };
 }
