@@ -12,7 +12,10 @@ export interface LiveHandlers {
   auth(): { token: string; conversationSid: string; headers: Record<string, string> } | undefined;
   onEvent(event: LiveEvent): void;
   onState(state: 'live' | 'reconnecting'): void;
-  /** 401/404: the token (or conversation) is no longer good; the widget refreshes or ends the session. */
+  /**
+   * 401/404, or a final `revoked` event on an open stream: the token (or conversation) is no longer good; the
+   * widget refreshes or ends the session.
+   */
   onRefused(code: string | undefined): Promise<'retry' | 'stop'>;
 }
 
@@ -73,7 +76,9 @@ export class LiveStream {
         } else if (response.ok && response.body) {
           failures = 0;
           this.handlers.onState('live');
-          await this.read(response.body);
+          const revoked = await this.read(response.body);
+          // Reconnecting with this token would only be refused with the same code: refresh (or stop) first.
+          if (revoked !== undefined && (await this.handlers.onRefused(revoked)) === 'stop') return this.stop();
         } else {
           const retryAfter = Number(response.headers.get('retry-after'));
           if (retryAfter > 0) this.retryMs = Math.min(retryAfter * 1000, 60_000);
@@ -88,13 +93,15 @@ export class LiveStream {
     }
   }
 
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+  /** Reads frames until the stream ends; returns the problem code when the server ended it with `revoked`. */
+  private async read(body: ReadableStream<Uint8Array>): Promise<string | undefined> {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
+    let revoked: string | undefined;
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) return revoked;
       buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
       let cut: number;
       while ((cut = buffer.indexOf('\n\n')) >= 0) {
@@ -106,7 +113,9 @@ export class LiveStream {
         buffer = buffer.slice(cut + 2);
         if (fields.retry && /^\d+$/.test(fields.retry)) this.retryMs = Number(fields.retry);
         if (fields.id !== undefined) this.lastEventId = fields.id;
-        if (fields.data && fields.event !== 'reconnect') {
+        if (fields.event === 'revoked') {
+          revoked = /"code":"([a-z_]+)"/.exec(fields.data ?? '')?.[1] ?? 'token_revoked';
+        } else if (fields.data && fields.event !== 'reconnect') {
           try {
             this.handlers.onEvent(JSON.parse(fields.data) as LiveEvent);
           } catch {
