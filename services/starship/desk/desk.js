@@ -121,6 +121,7 @@
         if (state.selected) renderConversation().catch(() => {});
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
+        let revoked = false;
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
@@ -136,9 +137,12 @@
             }
             if (fields.retry) retryMs = Number(fields.retry) || retryMs;
             if (fields.id) state.lastEventId = fields.id;
-            if (fields.data && fields.event !== 'reconnect') onEvent(JSON.parse(fields.data));
+            if (fields.event === 'revoked') revoked = true;
+            else if (fields.data && fields.event !== 'reconnect') onEvent(JSON.parse(fields.data));
           }
         }
+        // The key was revoked while the stream was open (its last frame): reconnecting would only be refused.
+        if (revoked) return signOut('That key is not valid (or was removed).');
       } catch (err) {
         if (abort.signal.aborted && !state.key) return;
       }

@@ -34,7 +34,7 @@ export interface BrowserStack {
   starshipUrl: string;
   allowedSite: string;
   refusedSite: string;
-  account: { accountSid: string; deploymentKey: string };
+  account: { accountSid: string; deploymentKey: string; keyId: string };
   newPage(options?: BrowserContextOptions & { init?: (page: Page) => Promise<unknown> }): Promise<Page>;
   stop(): Promise<void>;
 }
