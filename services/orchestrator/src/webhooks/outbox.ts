@@ -98,6 +98,22 @@ export async function markExpired(tx: Queryable, deliveryId: string): Promise<vo
   await tx.query(`UPDATE webhook_deliveries SET status = 'failed', finished_at = now() WHERE id = $1`, [deliveryId]);
 }
 
+/** Which drain a wake-up is for: one endpoint's events of one conversation (the graphile-worker job key). */
+export interface DrainTarget {
+  endpointId: string;
+  conversationSid: string;
+}
+
+/**
+ * Schedules the drain of `target` at `runAt`: one job per target (job key), so a pending wake-up is moved, never
+ * stacked. On a transaction, the job exists only once it commits: a successor can never start while this
+ * transaction still holds the head's lock. `keepPending`: a wake-up already pending keeps its time; this one only
+ * makes sure there is one.
+ */
+export async function wakeDrain(q: Queryable, target: DrainTarget, runAt: Date, options: { keepPending?: boolean } = {}): Promise<void> {
+  await q.query('SELECT webhook_wake($1, $2, $3, $4)', [target.endpointId, target.conversationSid, runAt, options.keepPending ?? false]);
+}
+
 /**
  * Conversations with pending deliveries whose wake-up is overdue: the dispatcher that held them died
  * (graphile-worker keeps a dead worker's job locked for hours), so they are woken again by job key.
