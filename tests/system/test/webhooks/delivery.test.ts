@@ -134,6 +134,32 @@ describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback
     for (const event of events) expect(() => WebhookEvent.parse(event)).not.toThrow(); // the zod schema it is generated from agrees
   });
 
+  it('when another transaction holds a conversation\'s head while its wake-up runs (a replica that then fails), then the delivery goes out soon after that transaction ends, not at the 30 s sweep', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await endpoints.add(hook.url, ['--events', 'message.created']);
+    const conversation = await openConversation(world);
+    expect((await world.admin('webhooks', 'disable', endpointId)).code).toBe(0);
+    await conversation.say('held');
+    const jobKey = `webhook:${endpointId}:${conversation.sid}`;
+    const holder = await world.db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' FOR UPDATE`, [endpointId]);
+      expect((await world.admin('webhooks', 'enable', endpointId)).code).toBe(0); // the wake-up, which finds the head locked
+      await eventually(async () => {
+        const { rows } = await world.db.query<{ due: number }>(
+          'SELECT count(*)::int AS due FROM graphile_worker.jobs WHERE key = $1 AND (locked_at IS NOT NULL OR run_at <= now())', [jobKey]);
+        return rows[0]!.due === 0;
+      }, 'the wake-up to have run while the head was held');
+      expect(hook.received).toHaveLength(0);
+    } finally {
+      await holder.query('ROLLBACK'); // the holder ends without having scheduled anything
+      holder.release();
+    }
+    await eventually(() => hook.received.length >= 1, 'the held delivery after its holder ended', 10_000);
+    expect(hook.events().map((e) => e.data.body)).toEqual(['held']);
+  });
+
   it('when a message transaction rolls back, then no event is delivered', async () => {
     const hook = await receiver();
     await endpoints.add(hook.url, ['--events', 'message.created']);
