@@ -78,16 +78,18 @@ describe('webhook delivery under failure (real dispatcher processes)', () => {
     const healthy = await receiver();
     const { id: hangingId } = await endpoints.add(hanging.url);
     await endpoints.add(healthy.url);
-    const active = await dispatcher(); // 5 s timeout, the production default
+    // A 20 s receiver timeout (production: 5 s), so "before it timed out" does not depend on how fast a loaded CI
+    // machine serves the healthy endpoint; the hanging one still holds its slots the whole time.
+    const active = await dispatcher({ WEBHOOK_TIMEOUT_MS: '20000' });
     const conversations = await Promise.all(Array.from({ length: 8 }, () => openConversation(world)));
     for (const conversation of conversations) await conversation.say('hello');
 
-    await eventually(() => new Set(healthy.accepted().map((e) => e.id)).size === 16, 'the healthy endpoint served', 15_000);
+    await eventually(() => new Set(healthy.accepted().map((e) => e.id)).size === 16, 'the healthy endpoint served', 18_000);
     const hangingAttempts = await world.db.query('SELECT 1 FROM webhook_attempts WHERE endpoint_id = $1', [hangingId]);
     expect(hanging.received.length).toBeGreaterThan(0);
     expect(hangingAttempts.rowCount).toBe(0); // none of its attempts has finished (timed out) yet
     await active.kill('SIGKILL');
-  }, 60_000);
+  }, 150_000); // starting the dispatcher alone may take up to a minute on a loaded CI machine
 
   it('when a receiver keeps failing past the retry horizon, then the event is marked failed and listed by deliveries --failed', async () => {
     const hook = await receiver(() => 500);
@@ -106,5 +108,5 @@ describe('webhook delivery under failure (real dispatcher processes)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(hook.received.length).toBe(attemptsSoFar); // given up: no more attempts
     await active.kill('SIGKILL');
-  }, 90_000);
+  }, 150_000);
 });

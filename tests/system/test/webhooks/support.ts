@@ -43,7 +43,8 @@ export interface World {
 export async function createWorld(): Promise<World> {
   const testDb = await createTestDatabase();
   if (!process.env[TEMPLATE_ENV]) await migrateUp(testDb.url);
-  const db = createDatabase({ connectionString: testDb.url, max: 8, connectTimeoutMs: 2000, statementTimeoutMs: 10_000 });
+  // Five seconds to connect, as the harness allows: a loaded CI machine's first connection is slow.
+  const db = createDatabase({ connectionString: testDb.url, max: 8, connectTimeoutMs: 5000, statementTimeoutMs: 10_000 });
   const { accountSid } = await createAccountRepository(db).createAccount({ friendlyName: 'Hooks Ltd' });
   const outbox = async () => {
     const pending = await db.query<{ endpoint_id: string; conversation_sid: string; pending: number; attempts: number; next_attempt_at: Date }>(
