@@ -1,6 +1,8 @@
 import { Logger as WorkerLogger, run, type Runner, type Task } from 'graphile-worker';
 import type { Logger } from '@webchat/logger';
+import { IdentitySecretSealer } from '../data-access/identity-secrets';
 import { isStoreUnavailable, type Database } from '../data-access/pool';
+import { sealClearWebhookSecrets } from '../data-access/webhook-secrets';
 import type { DispatcherConfig } from './config';
 import { createDrain } from './drain';
 import { wakeDrain, wakeOverdue, type DrainTarget } from './outbox';
@@ -13,6 +15,10 @@ const isTarget = (payload: unknown): payload is DrainTarget =>
  * transaction) and a `webhook_sweep` cron that re-wakes deliveries a dead dispatcher left behind.
  */
 export async function startDispatcher(db: Database, config: DispatcherConfig, logger: Logger): Promise<Runner> {
+  const sealer = new IdentitySecretSealer(config.IDENTITY_SECRETS_KEY);
+  // Endpoints written before secrets were sealed are sealed now (the migration could not: the key is not in SQL).
+  const sealed = await sealClearWebhookSecrets(db, sealer);
+  if (sealed > 0) logger.info('webhook signing secrets sealed', { endpoints: sealed });
   const drain = createDrain(
     db,
     {
@@ -22,6 +28,7 @@ export async function startDispatcher(db: Database, config: DispatcherConfig, lo
       perEndpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
       batch: 50,
       busyRecheckMs: 1000,
+      sealer,
     },
     logger,
   );

@@ -1,4 +1,5 @@
 import type { Logger } from '@webchat/logger';
+import type { IdentitySecretSealer } from '../data-access/identity-secrets';
 import type { Database } from '../data-access/pool';
 import { outcomeOf, retryDelayMs, signatureHeader, type RetryPolicy } from '../domain/webhook-events';
 import type { UrlPolicy } from '../domain/webhook-urls';
@@ -17,6 +18,8 @@ export interface DrainSettings {
   batch: number;
   /** How soon a drain that found the head locked by another transaction looks again. */
   busyRecheckMs: number;
+  /** Opens the endpoints' sealed signing secrets (IDENTITY_SECRETS_KEY). */
+  sealer: IdentitySecretSealer;
 }
 
 /**
@@ -37,7 +40,7 @@ export function createDrain(db: Database, settings: DrainSettings, logger: Logge
       const head = await lockHead(tx, target.endpointId, target.conversationSid);
       if (head === undefined) return 'stop';
       if (head === 'busy') return 'busy'; // NOWAIT aborted this transaction: nothing more can be done on it
-      const endpoint = await endpointForSending(tx, target.endpointId);
+      const endpoint = await endpointForSending(tx, target.endpointId, settings.sealer);
       if (!endpoint?.enabled) return 'stop'; // kept pending; enabling wakes it
       const deadline = head.pendingSince.getTime() + settings.retry.horizonMs;
       if (head.nextAttemptAt.getTime() > Date.now()) {

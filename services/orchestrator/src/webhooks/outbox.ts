@@ -1,4 +1,6 @@
+import type { IdentitySecretSealer } from '../data-access/identity-secrets';
 import type { Queryable } from '../data-access/pool';
+import { openWebhookSecret } from '../data-access/webhook-secrets';
 import type { AttemptOutcome, WebhookEventPayload } from '../domain/webhook-events';
 
 /** The oldest pending delivery of one (endpoint, conversation), locked for this dispatcher. */
@@ -54,15 +56,22 @@ export async function lockHead(tx: Queryable, endpointId: string, conversationSi
   }
 }
 
-export async function endpointForSending(tx: Queryable, endpointId: string): Promise<EndpointForSending | undefined> {
-  const { rows } = await tx.query<{ id: string; url: string; enabled: boolean; secret: string; previous_secret: string | null; overlap: boolean }>(
-    `SELECT id, url, enabled, secret, previous_secret, coalesce(previous_secret_expires_at > now(), false) AS overlap
+export async function endpointForSending(tx: Queryable, endpointId: string, sealer: IdentitySecretSealer): Promise<EndpointForSending | undefined> {
+  const { rows } = await tx.query<{
+    id: string; url: string; enabled: boolean; secret: string | null; secret_sealed: Buffer | null;
+    previous_secret: string | null; previous_secret_sealed: Buffer | null; overlap: boolean;
+  }>(
+    `SELECT id, url, enabled, secret, secret_sealed, previous_secret, previous_secret_sealed,
+            coalesce(previous_secret_expires_at > now(), false) AS overlap
        FROM webhook_endpoints WHERE id = $1`,
     [endpointId],
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { id: row.id, url: row.url, enabled: row.enabled, secrets: row.overlap && row.previous_secret ? [row.secret, row.previous_secret] : [row.secret] };
+  const current = openWebhookSecret(sealer, row.id, { clear: row.secret, sealed: row.secret_sealed });
+  const previous = row.overlap ? openWebhookSecret(sealer, row.id, { clear: row.previous_secret, sealed: row.previous_secret_sealed }) : null;
+  if (current === null) throw new Error(`webhook ${row.id} has no secret`); // the table's constraint rules this out
+  return { id: row.id, url: row.url, enabled: row.enabled, secrets: previous ? [current, previous] : [current] };
 }
 
 export interface AttemptRecord {

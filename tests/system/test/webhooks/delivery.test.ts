@@ -200,6 +200,10 @@ describe('webhook delivery: what the operator controls', () => {
     const conversation = await openConversation(world);
     const rotated = await world.admin('webhooks', 'rotate-secret', endpointId, '--overlap-seconds', '3', '--json');
     const newSecret = (JSON.parse(rotated.stdout) as { secret: string }).secret;
+    // At rest both are sealed (IDENTITY_SECRETS_KEY): the row holds neither, in any form the CLI printed.
+    const row = (await world.db.query<{ text: string }>('SELECT row_to_json(w)::text AS text FROM webhook_endpoints w WHERE id = $1', [endpointId])).rows[0]!.text;
+    for (const secret of [oldSecret, newSecret]) expect(row).not.toContain(secret.slice('whsec_'.length, 'whsec_'.length + 16));
+    expect(JSON.parse(row)).toMatchObject({ secret: null, previous_secret: null });
     await conversation.say('during the overlap');
     await eventually(() => hook.received.length >= 1, 'the overlap delivery');
     const during = hook.received[0]!;
@@ -213,6 +217,24 @@ describe('webhook delivery: what the operator controls', () => {
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(() => new Webhook(newSecret).verify(after.body, after.headers as Record<string, string>)).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(after.body, after.headers as Record<string, string>)).toThrow();
+  });
+
+  it('when an endpoint was stored with its secret in clear (before secrets were sealed), then webchat-admin migrate seals it and deliveries still verify with it', async () => {
+    const hook = await receiver();
+    const { id: endpointId } = await endpoints.add(hook.url, ['--events', 'message.created']);
+    const legacySecret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    await world.db.query('UPDATE webhook_endpoints SET secret = $2, secret_sealed = NULL WHERE id = $1', [endpointId, legacySecret]);
+
+    const migrated = await world.admin('migrate');
+    expect(migrated.code).toBe(0);
+    expect(migrated.stderr).toContain('sealed the signing secrets of 1 webhook endpoint(s)');
+    const row = (await world.db.query<{ text: string }>('SELECT row_to_json(w)::text AS text FROM webhook_endpoints w WHERE id = $1', [endpointId])).rows[0]!.text;
+    expect(row).not.toContain(legacySecret.slice('whsec_'.length));
+
+    await (await openConversation(world)).say('still signed');
+    await eventually(() => hook.received.length >= 1, 'the delivery');
+    const [delivery] = hook.received;
+    expect(() => new Webhook(legacySecret).verify(delivery!.body, delivery!.headers as Record<string, string>)).not.toThrow();
   });
 
   it('when an event is replayed (by id, or a conversation since a time), then it is sent again with the same webhook-id and body', async () => {
