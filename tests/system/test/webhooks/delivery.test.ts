@@ -28,6 +28,17 @@ afterAll(async () => {
   await world?.close();
 });
 
+interface Attempt { endpointId: string; eventId: string; statusCode: number; outcome: string; attempt: number }
+/** An endpoint's attempts once `count` are recorded: a receiver has the request before its attempt is committed. */
+async function recordedAttempts(endpointId: string, count: number): Promise<Attempt[]> {
+  let attempts: Attempt[] = [];
+  await eventually(async () => {
+    attempts = (JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Attempt[]).filter((a) => a.endpointId === endpointId);
+    return attempts.length >= count;
+  }, `${count} recorded attempts`);
+  return attempts;
+}
+
 const receiver = async (...args: Parameters<typeof startReceiver>) => {
   const started = await startReceiver(...args);
   receivers.push(started);
@@ -58,8 +69,7 @@ describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback
     expect(Object.keys(orchestratorOpenApi().webhooks ?? {})).toEqual(['conversation.created', 'message.created', 'conversation.closed']);
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(delivery!.body, delivery!.headers as Record<string, string>)).toThrow();
 
-    const deliveries = await world.admin('webhooks', 'deliveries', world.accountSid, '--json');
-    expect(JSON.parse(deliveries.stdout)).toEqual([expect.objectContaining({ endpointId, eventId: delivery!.headers['webhook-id'], statusCode: 200, outcome: 'delivered' })]);
+    expect(await recordedAttempts(endpointId, 1)).toEqual([expect.objectContaining({ endpointId, eventId: delivery!.headers['webhook-id'], statusCode: 200, outcome: 'delivered' })]);
   });
 
   it('when the receiver answers 500 twice then 200, then it is delivered and every attempt carries the same webhook-id', async () => {
@@ -71,8 +81,7 @@ describe('webhook delivery (real dispatcher, real Postgres, receiver on loopback
     await eventually(() => hook.received.length >= 3, 'three attempts');
     const ids = hook.received.map((r) => r.headers['webhook-id']);
     expect(new Set(ids).size).toBe(1);
-    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string; attempt: number }>;
-    expect(attempts.filter((a) => a.endpointId === endpointId).map((a) => [a.attempt, a.statusCode, a.outcome])).toEqual([
+    expect((await recordedAttempts(endpointId, 3)).map((a) => [a.attempt, a.statusCode, a.outcome])).toEqual([
       [1, 500, 'retry'],
       [2, 500, 'retry'],
       [3, 200, 'delivered'],
@@ -187,8 +196,7 @@ describe('webhook delivery: what the operator controls', () => {
     await (await openConversation(world)).say('redirect me');
     await eventually(() => hook.received.length >= 2, 'two attempts');
     expect(target.received).toHaveLength(0);
-    const attempts = JSON.parse((await world.admin('webhooks', 'deliveries', world.accountSid, '--json')).stdout) as Array<{ endpointId: string; statusCode: number; outcome: string }>;
-    expect(attempts.filter((a) => a.endpointId === endpointId).slice(0, 2)).toEqual([
+    expect((await recordedAttempts(endpointId, 2)).slice(0, 2)).toEqual([
       expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
       expect.objectContaining({ statusCode: 307, outcome: 'retry' }),
     ]);
