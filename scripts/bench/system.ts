@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { childPids, dropDatabase, getFreePort, isProcessAlive, killQuietly, postgresProcesses, readCmdline, withClient, type PrivatePostgres } from '@webchat/local-infra';
 import { DEFAULT_ASSETS_DIR } from '@webchat/starship/src/render';
+import { loadStarshipLimits } from '@webchat/starship/src/config';
 import { REPO_ROOT, type RunnerConfig } from '../local/config';
 import { DATABASE_NAME, admin, prepareDemoData, startDatabase, type DemoAccount } from '../local/database';
 import { LogSink, type Color } from '../local/logs';
@@ -119,6 +120,7 @@ export async function startSystem(options: SystemOptions): Promise<BenchSystem> 
       ports: { postgres: pg!, orchestrator: orchestrator!, federatedAuth: federated!, scopedAuth: scoped!, webhookDispatcher: dispatcher!, starship: starship!, demo: demo!, demoAlt: demoAlt! },
       databaseUrl: undefined,
       readyTimeoutMs: 60_000,
+      starshipLimits: loadStarshipLimits(UNTHROTTLED),
     };
     const echoConfig: RunnerConfig = {
       ...config,

@@ -5,6 +5,7 @@ import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '@webchat/orchestrator/src
 import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '@webchat/scoped-auth/src/config';
 import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '@webchat/federated-auth/src/config';
 import { DISPATCHER_SECRETS, dispatcherEnv } from '@webchat/orchestrator/src/webhooks/config';
+import { StarshipEnv } from '@webchat/starship/src/config';
 
 /** Every service's environment, from the same zod schemas the services validate at start-up. */
 export const SERVICE_ENVIRONMENTS = [
@@ -12,6 +13,8 @@ export const SERVICE_ENVIRONMENTS = [
   { service: 'federated-auth', schema: FederatedAuthEnv, secrets: FEDERATED_AUTH_SECRETS as readonly string[] },
   { service: 'scoped-auth', schema: ScopedAuthEnv, secrets: SCOPED_AUTH_SECRETS as readonly string[] },
   { service: 'webhook-dispatcher', schema: dispatcherEnv, secrets: DISPATCHER_SECRETS as readonly string[] },
+  // `pnpm start` reads the STARSHIP_TOKEN_* limits too; the image takes them as build arguments (compose passes them).
+  { service: 'starship', schema: StarshipEnv, secrets: [] as readonly string[] },
 ];
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -19,7 +22,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function describeVariable(schema: z.ZodType): { defaultValue: string; description: string } {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { default?: unknown; description?: string };
   const value = json.default;
-  const defaultValue = value === undefined ? '' : typeof value === 'string' && value.startsWith('/') ? '(path in the repo)' : `\`${String(value)}\``;
+  const defaultValue = value === undefined ? '' : typeof value === 'string' && value.startsWith(`${path.resolve(__dirname, '../..')}/`) ? '(path in the repo)' : `\`${String(value)}\``;
   return { defaultValue, description: schema.description ?? json.description ?? '' };
 }
 

@@ -1,5 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from '@webchat/config';
 import { REPO_ROOT } from '@webchat/local-infra';
+import { loadStarshipLimits, type StarshipLimits } from '@webchat/starship/src/config';
 import type { PortClaim } from './ports';
 
 export { REPO_ROOT };
@@ -22,6 +24,8 @@ export interface RunnerConfig {
   databaseUrl: string | undefined;
   /** How long each service may take to become ready. */
   readyTimeoutMs: number;
+  /** Starship's rate limits (STARSHIP_TOKEN_RATE, _BURST, STARSHIP_TOKEN_USE_RATE, _BURST). */
+  starshipLimits: StarshipLimits;
   /** WEBCHAT_ECHO_BOT=1: also connect and run examples/echo-bot (on ECHO_BOT_PORT, default 3900). */
   echoBot?: { port: number };
 }
@@ -65,8 +69,15 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv = process.env): RunnerCo
   if (!Number.isFinite(readyTimeoutMs) || readyTimeoutMs <= 0) problems.push('WEBCHAT_READY_TIMEOUT_MS must be a positive number');
   const echoBotPort = Number(env.ECHO_BOT_PORT || 3900);
   if (env.WEBCHAT_ECHO_BOT === '1' && (!Number.isInteger(echoBotPort) || echoBotPort < 1 || echoBotPort > 65535)) problems.push('ECHO_BOT_PORT must be a port (1-65535)');
-  if (problems.length > 0) throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);
-  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs, ...(env.WEBCHAT_ECHO_BOT === '1' ? { echoBot: { port: echoBotPort } } : {}) };
+  let starshipLimits: StarshipLimits | undefined;
+  try {
+    starshipLimits = loadStarshipLimits(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || !starshipLimits) throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);
+  return { repo: REPO_ROOT, dataDir, ports, databaseUrl, readyTimeoutMs, starshipLimits, ...(env.WEBCHAT_ECHO_BOT === '1' ? { echoBot: { port: echoBotPort } } : {}) };
 }
 
 /** Every port the runner will bind, with what for and how to move it. */

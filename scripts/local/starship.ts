@@ -47,8 +47,7 @@ export async function startStarship(config: RunnerConfig, demo: DemoAccount, env
     demoDir: join(prefixDir, 'demo'),
     accessLog,
     errorLog,
-    ...(env.STARSHIP_TOKEN_RATE ? { tokenRate: env.STARSHIP_TOKEN_RATE } : {}),
-    ...(env.STARSHIP_TOKEN_BURST ? { tokenBurst: Number(env.STARSHIP_TOKEN_BURST) } : {}),
+    ...config.starshipLimits,
     // Started by root, workers would run as nobody, who may not reach a checkout under /root.
     ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
   });

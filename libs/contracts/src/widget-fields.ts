@@ -103,6 +103,7 @@ export const WIDGET_TEXT_KEYS = [
   'required', 'tooLong', 'email', 'option',
   'messageEmpty', 'messageTooLong', 'notSent', 'notAllowed', 'offline', 'unreachable', 'busy', 'busySeconds', 'busySecond',
   'closed', 'session', 'invalid', 'unavailable', 'ended', 'startFailed', 'tryAgain',
+  'signedInAs', 'unreadOne', 'unreadMany', 'conversationEnded', 'startNewConversation',
 ] as const;
 export type WidgetTextKey = (typeof WIDGET_TEXT_KEYS)[number];
 /** A field's label in one language: `field.topic`. */

@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { childPids, getFreePort, isProcessAlive, nginxTest, startNginx, type NginxServer } from '../src';
-import { makeTempDir } from './temp-dir';
+import { makeTempDir, stopAfterEach, withTakenPort } from './fixtures';
 
 /** Minimal config keeping every file nginx writes inside the prefix (we may not own /var). */
 function tinyConfig(port: number, body: string): string {
@@ -41,17 +40,12 @@ function getText(port: number): Promise<string> {
 
 describe('startNginx', () => {
   const temp = makeTempDir('testkit-nginx-');
-  let running: NginxServer | undefined;
-
-  afterEach(async () => {
-    await running?.stop();
-    running = undefined;
-  });
+  const server = stopAfterEach<NginxServer>();
 
   it('serves on its port, reloads, and stops without leftovers', async () => {
     const port = await getFreePort();
     const prefixDir = join(temp.path(), 'serve');
-    running = await startNginx({ prefixDir, configText: tinyConfig(port, 'first'), port });
+    const running = (server.running = await startNginx({ prefixDir, configText: tinyConfig(port, 'first'), port }));
     await expect(getText(port)).resolves.toBe('first');
 
     await running.reload(tinyConfig(port, 'second'));
@@ -62,7 +56,7 @@ describe('startNginx', () => {
     const processes = [running.pid, ...childPids(running.pid)];
     expect(processes.length).toBeGreaterThan(1);
     await running.stop();
-    running = undefined;
+    server.running = undefined;
     expect(processes.filter(isProcessAlive)).toEqual([]);
   });
 
@@ -78,17 +72,10 @@ describe('startNginx', () => {
     await expect(nginxTest(prefixDir, 'nginx.conf')).resolves.toMatchObject({ ok: false });
   });
 
-  it('names the port when it is already taken', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((listening) => blocker.listen(0, '127.0.0.1', listening));
-    const address = blocker.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    try {
+  it('names the port when it is already taken', () =>
+    withTakenPort(async (port) => {
       await expect(
         startNginx({ prefixDir: join(temp.path(), 'busy'), configText: tinyConfig(port, 'x'), port }),
       ).rejects.toThrow(`port ${port} is already in use`);
-    } finally {
-      await new Promise((closed) => blocker.close(closed));
-    }
-  });
+    }));
 });

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -9,7 +8,7 @@ import {
   startPrivatePostgres,
   type PrivatePostgres,
 } from '../src';
-import { makeTempDir } from './temp-dir';
+import { makeTempDir, stopAfterEach, withTakenPort } from './fixtures';
 
 async function selectOne(url: string, sql: string): Promise<Record<string, unknown>> {
   const client = new Client({ connectionString: url });
@@ -24,18 +23,13 @@ async function selectOne(url: string, sql: string): Promise<Record<string, unkno
 
 describe('startPrivatePostgres', () => {
   const temp = makeTempDir('testkit-pg-');
-  let running: PrivatePostgres | undefined;
-
-  afterEach(async () => {
-    await running?.stop();
-    running = undefined;
-  });
+  const server = stopAfterEach<PrivatePostgres>();
 
   it('creates a cluster, restarts on its data, and leaves no process behind', async () => {
     const dataDir = join(temp.path(), 'data');
     const port = await getFreePort();
 
-    running = await startPrivatePostgres({ dataDir, port });
+    let running = (server.running = await startPrivatePostgres({ dataDir, port }));
     expect(running.url).toBe(`postgres://postgres@127.0.0.1:${port}/postgres`);
     await expect(selectOne(running.url, 'SELECT 1 AS one')).resolves.toEqual({ one: 1 });
     const preload = await selectOne(running.url, 'SHOW shared_preload_libraries');
@@ -46,11 +40,11 @@ describe('startPrivatePostgres', () => {
     const backends = postgresProcesses(dataDir);
     expect(backends).toContain(first.pid);
     await first.stop();
-    running = undefined;
+    server.running = undefined;
     expect(backends.filter(isProcessAlive)).toEqual([]);
     expect(postgresProcesses(dataDir)).toEqual([]);
 
-    running = await startPrivatePostgres({ dataDir, port });
+    running = server.running = await startPrivatePostgres({ dataDir, port });
     await expect(selectOne(running.url, "SELECT to_regclass('kept') IS NOT NULL AS kept")).resolves.toEqual({ kept: true });
   });
 
@@ -60,27 +54,18 @@ describe('startPrivatePostgres', () => {
     const crashed = await startPrivatePostgres({ dataDir, port });
     process.kill(crashed.pid, 'SIGKILL');
 
-    running = await startPrivatePostgres({ dataDir, port });
+    let running = (server.running = await startPrivatePostgres({ dataDir, port }));
     await expect(selectOne(running.url, 'SELECT 2 AS two')).resolves.toEqual({ two: 2 });
     await running.stop();
 
     // A reused PID: PostgreSQL alone would refuse to start, believing another postmaster runs.
     await writeFile(join(dataDir, 'postmaster.pid'), `${process.pid}\n${dataDir}\n`);
-    running = await startPrivatePostgres({ dataDir, port });
+    running = server.running = await startPrivatePostgres({ dataDir, port });
     await expect(selectOne(running.url, 'SELECT 3 AS three')).resolves.toEqual({ three: 3 });
   });
 
-  it('names the port when it is already taken', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((listening) => blocker.listen(0, '127.0.0.1', listening));
-    const address = blocker.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    try {
-      await expect(startPrivatePostgres({ dataDir: join(temp.path(), 'busy'), port })).rejects.toThrow(
-        `port ${port} is already in use`,
-      );
-    } finally {
-      await new Promise((closed) => blocker.close(closed));
-    }
-  });
+  it('names the port when it is already taken', () =>
+    withTakenPort(async (port) => {
+      await expect(startPrivatePostgres({ dataDir: join(temp.path(), 'busy'), port })).rejects.toThrow(`port ${port} is already in use`);
+    }));
 });

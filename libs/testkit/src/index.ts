@@ -4,3 +4,4 @@ export * from '@webchat/local-infra';
 export * from './databases';
 export { setUpTestDatabaseServer, tearDownTestDatabaseServer } from './test-cluster';
 export * from './openapi';
+export { createOwnClusterDir, releaseOwnCluster, removeOwnClusters, seedOwnClusterData, sweepLeftOwnClusters, OWN_CLUSTER_DATA } from './own-clusters';

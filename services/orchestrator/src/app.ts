@@ -73,7 +73,11 @@ export const publicOpenApi = () =>
 
 export function createApp(deps: OrchestratorDeps): ServiceApp {
   // Every use of a guest token meets the same checks: the shared mismatch count and its limit.
-  const tokenChecks = { tokenFailures: deps.tokenFailures, tokenFailureLimit: deps.config.TOKEN_FAILURE_LIMIT };
+  const tokenChecks = {
+    tokenFailures: deps.tokenFailures,
+    tokenFailureLimit: deps.config.TOKEN_FAILURE_LIMIT,
+    previousTokenGraceSeconds: deps.config.PREVIOUS_TOKEN_GRACE_SECONDS,
+  };
   const webChannels: WebChannelDeps = {
     ...tokenChecks,
     accounts: deps.accounts,
@@ -103,7 +107,6 @@ export function createApp(deps: OrchestratorDeps): ServiceApp {
       mountPublicOpenApiRoute(routes, publicOpenApi());
       mountWebchatTokenRoutes(routes, {
         ...tokenChecks,
-        previousTokenGraceSeconds: deps.config.PREVIOUS_TOKEN_GRACE_SECONDS,
         identitySecrets: deps.identitySecrets,
         ...(deps.refusals ? { refusals: deps.refusals } : {}),
         accounts: deps.accounts,

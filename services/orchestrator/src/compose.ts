@@ -12,6 +12,7 @@ import { CachedAccountLookup } from './data-access/account-cache';
 import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
 import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
+import { pruneTokenFailures, type TokenFailurePruner } from './domain/token-failure-pruning';
 import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
 import { cachedIdentitySecrets } from './data-access/identity-secret-cache';
 import { createAgentRepository, type AgentRepository } from './data-access/agent-repository';
@@ -33,6 +34,8 @@ export interface OrchestratorOverrides {
   now?: () => number;
   /** The change feed's reconnect ceiling; tests that restart Postgres make it short. */
   feedMaxRetryDelayMs?: number;
+  /** How often the failure counts of unusable tokens are pruned (default every 10 minutes). */
+  tokenFailurePruneEveryMs?: number;
 }
 
 export interface Orchestrator extends ServiceApp {
@@ -51,6 +54,8 @@ export interface Orchestrator extends ServiceApp {
   failureFeed: PgAccountChangeFeed | undefined;
   /** Held event streams (guest and account) and their NOTIFY feed. */
   live: LiveDelivery;
+  /** Prunes guest_token_failures on a timer; `run()` prunes now. */
+  tokenFailurePruner: TokenFailurePruner;
   /** Ends every held stream with a retry hint: on SIGTERM, before the server waits for open requests. */
   drainStreams(): void;
   /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
@@ -78,19 +83,27 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
   let accounts: AccountLookup = repository;
   const agentRepository = createAgentRepository(db);
   let agents: Pick<typeof agentRepository, 'findAgentByKey'> = agentRepository;
-  let tokenFailures: TokenFailureStore = createTokenFailureStore(db);
+  const failureTable = createTokenFailureStore(db);
+  let tokenFailures: TokenFailureStore = failureTable;
+  let forgetPruned: (() => void) | undefined;
   if (config.ACCOUNT_CACHE_ENABLED) {
     const retry = overrides.feedMaxRetryDelayMs ? { maxRetryDelayMs: overrides.feedMaxRetryDelayMs } : {};
     feed = new PgAccountChangeFeed(config.DATABASE_URL, logger, retry);
     failureFeed = new PgAccountChangeFeed(config.DATABASE_URL, logger, { ...retry, channel: TOKEN_FAILURES_CHANNEL });
     await Promise.all([feed.start(), failureFeed.start()]);
-    tokenFailures = watchedTokenFailures(createTokenFailureStore(db), failureFeed);
+    const watched = watchedTokenFailures(failureTable, failureFeed);
+    tokenFailures = watched;
+    forgetPruned = () => watched.forgetPruned();
     accounts = new CachedAccountLookup(repository, feed, {
       maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES,
       onLookup: (result) => cacheLookups.inc({ result }),
     });
     agents = new CachedAgentLookup(agentRepository, feed, { maxEntries: config.ACCOUNT_CACHE_MAX_ENTRIES });
   }
+  const tokenFailurePruner = pruneTokenFailures(failureTable, logger, {
+    ...(overrides.tokenFailurePruneEveryMs ? { everyMs: overrides.tokenFailurePruneEveryMs } : {}),
+    ...(forgetPruned ? { afterPrune: forgetPruned } : {}),
+  });
   const live = await startLiveDelivery({
     databaseUrl: config.DATABASE_URL,
     db,
@@ -152,8 +165,10 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
     feed,
     failureFeed,
     live,
+    tokenFailurePruner,
     drainStreams: () => live.live.drain(),
     async close() {
+      tokenFailurePruner.stop();
       tokens.close();
       await refusals.close();
       await flags.close();

@@ -1,42 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { TEMPLATE_ENV, createTestDatabase, type TestDatabase } from '@webchat/testkit';
-import { runCli } from '../src/cli/webchat-admin';
 import { DEMO_ACCOUNT_SID } from '../src/cli/seed-demo';
 import { createAccountRepository } from '../src/data-access/account-repository';
 import { createAgentRepository } from '../src/data-access/agent-repository';
-import { migrateUp } from '../src/data-access/migrate';
-import { createDatabase, type Database } from '../src/data-access/pool';
+import type { Database } from '../src/data-access/pool';
+import { useCliFixture } from './support/cli';
 
-let testDb: TestDatabase;
+const fixture = useCliFixture('agents');
+const cli = (...argv: string[]) => fixture.cli(argv);
 let db: Database;
-let devSecretsDir: string;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  if (!process.env[TEMPLATE_ENV]) await migrateUp(testDb.url);
-  db = createDatabase({ connectionString: testDb.url, max: 2 });
-  devSecretsDir = await mkdtemp(path.join(tmpdir(), 'webchat-admin-agents-'));
+beforeAll(() => {
+  ({ db } = fixture);
 });
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-  await rm(devSecretsDir, { recursive: true, force: true });
-});
-
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    databaseUrl: testDb.url,
-    devSecretsDir,
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('webchat-admin agents', () => {
   it('when an agent is added, then its wk_ key is printed once, only its hash is stored, and it is listed by prefix', async () => {

@@ -1,42 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@webchat/testkit';
-import { runCli, type CliIo } from '../src/cli/webchat-admin';
 import { createIdentitySecretRepository, IdentitySecretSealer } from '../src/data-access/identity-secrets';
-import { createDatabase, type Database } from '../src/data-access/pool';
+import type { Database } from '../src/data-access/pool';
+import { useCliFixture } from './support/cli';
 
-let testDb: TestDatabase;
-let db: Database;
-let devSecretsDir: string;
 const identitySecretsKey = randomBytes(32).toString('base64url');
+const fixture = useCliFixture('security', { identitySecretsKey });
+const { cli } = fixture;
+let db: Database;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase({ connectionString: testDb.url, max: 2 });
-  devSecretsDir = await mkdtemp(path.join(tmpdir(), 'webchat-admin-security-'));
+beforeAll(() => {
+  ({ db } = fixture);
 });
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-  if (devSecretsDir) await rm(devSecretsDir, { recursive: true, force: true });
-});
-
-async function cli(argv: string[], io: Partial<CliIo> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    databaseUrl: testDb.url,
-    stdout: { write: (chunk: string) => out.push(chunk) },
-    stderr: { write: (chunk: string) => err.push(chunk) },
-    devSecretsDir,
-    identitySecretsKey,
-    connectTimeoutMs: 1000,
-    ...io,
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 async function newAccount(): Promise<string> {
   const created = await cli(['accounts', 'create', '--name', 'Security Inc', '--json']);

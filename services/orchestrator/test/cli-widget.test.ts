@@ -2,47 +2,25 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, TEMPLATE_ENV, createTestDatabase, type TestDatabase } from '@webchat/testkit';
+import { REPO_ROOT } from '@webchat/testkit';
 import { loadCliConfig } from '../src/cli/config';
-import { runCli } from '../src/cli/webchat-admin';
 import { createAccountRepository, type AccountRepository } from '../src/data-access/account-repository';
-import { migrateUp } from '../src/data-access/migrate';
-import { createDatabase, type Database } from '../src/data-access/pool';
+import type { Database } from '../src/data-access/pool';
 import { createRefusedOriginRepository } from '../src/data-access/refused-origins';
+import { useCliFixture, type CliResult } from './support/cli';
 
 const BIN = path.resolve(__dirname, '../src/cli/bin.cjs');
 
-let testDb: TestDatabase;
+const fixture = useCliFixture('widget');
+const cli = (argv: string[]): Promise<CliResult> => fixture.cli(argv);
 let db: Database;
 let repo: AccountRepository;
 let dir: string;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  if (!process.env[TEMPLATE_ENV]) await migrateUp(testDb.url);
-  db = createDatabase({ connectionString: testDb.url, max: 2 });
+beforeAll(() => {
+  ({ db, devSecretsDir: dir } = fixture);
   repo = createAccountRepository(db);
-  dir = await mkdtemp(path.join(tmpdir(), 'webchat-admin-widget-'));
 });
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    databaseUrl: testDb.url,
-    stdout: { write: (chunk: string) => out.push(chunk) },
-    stderr: { write: (chunk: string) => err.push(chunk) },
-    devSecretsDir: dir,
-    connectTimeoutMs: 1000,
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
 
 async function file(name: string, content: unknown): Promise<string> {
   const target = path.join(dir, name);

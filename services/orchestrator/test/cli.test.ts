@@ -1,64 +1,38 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ADMIN_URL_ENV,
   REPO_ROOT,
-  TEMPLATE_ENV,
   TEST_DATABASE_PREFIX,
   createDatabase as createEmptyDatabase,
-  createTestDatabase,
   databaseUrl,
   dropDatabase,
   getFreePort,
   type TestDatabase,
 } from '@webchat/testkit';
-import { runCli } from '../src/cli/webchat-admin';
 import { DEMO_ACCOUNT_SID, DEMO_KEY_SECRET, DEMO_ORIGIN } from '../src/cli/seed-demo';
 import { createAccountRepository, type AccountDetails, type AccountRepository } from '../src/data-access/account-repository';
-import { migrateUp } from '../src/data-access/migrate';
-import { createDatabase, type Database } from '../src/data-access/pool';
+import type { Database } from '../src/data-access/pool';
+import { useCliFixture, type CliResult } from './support/cli';
 
 const BIN = path.resolve(__dirname, '../src/cli/bin.cjs');
 
+const fixture = useCliFixture('test');
 let testDb: TestDatabase;
 let db: Database;
 let repo: AccountRepository;
 let devSecretsDir: string;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  if (!process.env[TEMPLATE_ENV]) await migrateUp(testDb.url);
-  db = createDatabase({ connectionString: testDb.url, max: 2 });
+beforeAll(() => {
+  ({ testDb, db, devSecretsDir } = fixture);
   repo = createAccountRepository(db);
-  devSecretsDir = await mkdtemp(path.join(tmpdir(), 'webchat-admin-test-'));
 });
-
-afterAll(async () => {
-  await db?.close();
-  await testDb?.drop();
-  if (devSecretsDir) await rm(devSecretsDir, { recursive: true, force: true });
-});
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 async function cli(argv: string[], databaseUrlOverride?: string): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    databaseUrl: databaseUrlOverride ?? testDb.url,
-    stdout: { write: (chunk: string) => out.push(chunk) },
-    stderr: { write: (chunk: string) => err.push(chunk) },
-    devSecretsDir,
-    connectTimeoutMs: 1000,
-  });
-  return { code, stdout: out.join(''), stderr: withoutDatabaseLine(err.join('')) };
+  const result = await fixture.cli(argv, databaseUrlOverride ? { databaseUrl: databaseUrlOverride } : {});
+  return { ...result, stderr: withoutDatabaseLine(result.stderr) };
 }
 
 /** The line naming the database (cli-widget.test.ts checks it); the rest of stderr is what these tests read. */
@@ -312,12 +286,15 @@ describe('webchat-admin as a process', () => {
     expect(created.code).toBe(0);
     const { accountSid } = JSON.parse(created.stdout) as AccountDetails;
 
-    const issued = await spawnCli(process.execPath, [BIN, 'keys', 'issue', accountSid]);
+    // Independent of each other: two processes at once (each start-up is most of the time).
+    const [issued, bad] = await Promise.all([
+      spawnCli(process.execPath, [BIN, 'keys', 'issue', accountSid]),
+      spawnCli(process.execPath, [BIN, 'config', 'set', accountSid, '--origins', 'not a url']),
+    ]);
     expect(issued.code).toBe(0);
     expect(issued.stdout).toMatch(/^dk_[A-Za-z0-9_-]{32}\n$/);
     expect(await repo.findConfigurationByDeploymentKey(issued.stdout.trim())).toMatchObject({ accountSid, keyStatus: 'active' });
 
-    const bad = await spawnCli(process.execPath, [BIN, 'config', 'set', accountSid, '--origins', 'not a url']);
     expect(bad.code).toBe(2);
     expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/^webchat-admin: allowed origin "not a url" is not an origin/)]);
   });

@@ -1,7 +1,5 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-// Relative import: the starship package has no workspace dependencies in the lockfile (nginx is its runtime).
+import { readFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ERROR_CODES, problemTypeUri, type ErrorCode } from '@webchat/contracts';
 
 export const TEMPLATE_PATH = resolve(__dirname, '../nginx/starship.conf.template');
@@ -266,70 +264,4 @@ export function renderStarshipConfig(options: StarshipRenderOptions, template = 
 /** Folders nginx expects to exist (it creates files and the last folder of a temp path, not parents). */
 export function prepareStarshipPrefix(prefixDir: string): void {
   mkdirSync(resolve(prefixDir, 'logs'), { recursive: true });
-}
-
-const USAGE = `Usage: tsx services/starship/src/render.ts --out FILE [options]
-  --mode local|container       (default container)
-  --listen-port N              (default 8080)
-  --listen-host HOST           (default: all addresses in a container, 127.0.0.1 locally)
-  --upstream HOST:PORT         orchestrator (default orchestrator:4000)
-  --prefix DIR                 writable folder for pid and temp files (default /tmp)
-  --assets DIR                 static widget bundle (default /usr/share/starship/assets)
-  --token-rate RATE            per-IP rate on the token routes (default ${DEFAULTS.tokenRate})
-  --token-burst N              (default ${DEFAULTS.tokenBurst})
-  --access-log PATH|--error-log PATH|stderr
-  --demo-ports 3000,3001 --demo-dir DIR   (local mode only)`;
-
-function main(argv: string[]): void {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      out: { type: 'string' },
-      mode: { type: 'string', default: 'container' },
-      'listen-port': { type: 'string', default: '8080' },
-      'listen-host': { type: 'string' },
-      upstream: { type: 'string', default: 'orchestrator:4000' },
-      prefix: { type: 'string', default: '/tmp' },
-      assets: { type: 'string', default: '/usr/share/starship/assets' },
-      'token-rate': { type: 'string' },
-      'token-burst': { type: 'string' },
-      'access-log': { type: 'string' },
-      'error-log': { type: 'string' },
-      'demo-ports': { type: 'string' },
-      'demo-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || !values.out) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(values.help ? 0 : 2);
-  }
-  const abs = (path: string) => (isAbsolute(path) ? path : resolve(path));
-  const text = renderStarshipConfig({
-    mode: values.mode as StarshipMode,
-    listenPort: Number(values['listen-port']),
-    ...(values['listen-host'] ? { listenHost: values['listen-host'] } : {}),
-    orchestratorUpstream: values.upstream,
-    prefixDir: abs(values.prefix),
-    assetsDir: abs(values.assets),
-    ...(values['token-rate'] ? { tokenRate: values['token-rate'] } : {}),
-    ...(values['token-burst'] ? { tokenBurst: Number(values['token-burst']) } : {}),
-    ...(values['access-log'] ? { accessLog: values['access-log'] } : {}),
-    ...(values['error-log'] ? { errorLog: values['error-log'] } : {}),
-    ...(values['demo-ports'] ? { demoPorts: values['demo-ports'].split(',').map(Number) } : {}),
-    ...(values['demo-dir'] ? { demoDir: abs(values['demo-dir']) } : {}),
-  });
-  const out = abs(values.out);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, text);
-  process.stdout.write(`rendered ${values.mode} Starship config to ${out}\n`);
-}
-
-if (require.main === module) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
 }

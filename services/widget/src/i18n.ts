@@ -2,7 +2,7 @@ import { RTL_LANGUAGES, type WidgetTextKey, type WidgetTexts } from '@webchat/co
 
 type Strings = Record<WidgetTextKey, string>;
 
-/* Built-in texts. `{field}`, `{max}` and `{seconds}` are filled in where the text is used. */
+/* Built-in texts. `{field}`, `{max}`, `{seconds}`, `{name}` and `{count}` are filled in where the text is used. */
 const en: Strings = {
   title: 'Chat with us',
   subtitle: 'We are here to help',
@@ -48,6 +48,11 @@ const en: Strings = {
   ended: 'Your previous chat has ended. Start a new one below and we will pick it up from there.',
   startFailed: 'We could not start the chat. Please try again.',
   tryAgain: 'Try again',
+  signedInAs: 'Signed in as {name}',
+  unreadOne: 'Open chat, 1 unread message',
+  unreadMany: 'Open chat, {count} unread messages',
+  conversationEnded: 'This conversation has ended.',
+  startNewConversation: 'Start a new conversation',
 };
 
 const es: Strings = {
@@ -95,6 +100,11 @@ const es: Strings = {
   ended: 'Tu chat anterior ha terminado. Inicia uno nuevo abajo y seguiremos desde ahí.',
   startFailed: 'No pudimos iniciar el chat. Inténtalo de nuevo.',
   tryAgain: 'Reintentar',
+  signedInAs: 'Has iniciado sesión como {name}',
+  unreadOne: 'Abrir el chat, 1 mensaje sin leer',
+  unreadMany: 'Abrir el chat, {count} mensajes sin leer',
+  conversationEnded: 'Esta conversación ha terminado.',
+  startNewConversation: 'Iniciar una conversación nueva',
 };
 
 const fr: Strings = {
@@ -142,6 +152,11 @@ const fr: Strings = {
   ended: 'Votre chat précédent est terminé. Démarrez-en un nouveau ci-dessous, nous reprendrons à partir de là.',
   startFailed: 'Impossible de démarrer le chat. Réessayez.',
   tryAgain: 'Réessayer',
+  signedInAs: 'Connecté en tant que {name}',
+  unreadOne: 'Ouvrir le chat, 1 message non lu',
+  unreadMany: 'Ouvrir le chat, {count} messages non lus',
+  conversationEnded: 'Cette conversation est terminée.',
+  startNewConversation: 'Démarrer une nouvelle conversation',
 };
 
 const de: Strings = {
@@ -189,6 +204,11 @@ const de: Strings = {
   ended: 'Ihr vorheriger Chat ist beendet. Starten Sie unten einen neuen, wir machen dort weiter.',
   startFailed: 'Der Chat konnte nicht gestartet werden. Bitte versuchen Sie es erneut.',
   tryAgain: 'Erneut versuchen',
+  signedInAs: 'Angemeldet als {name}',
+  unreadOne: 'Chat öffnen, 1 ungelesene Nachricht',
+  unreadMany: 'Chat öffnen, {count} ungelesene Nachrichten',
+  conversationEnded: 'Diese Unterhaltung ist beendet.',
+  startNewConversation: 'Neue Unterhaltung starten',
 };
 
 const pt: Strings = {
@@ -236,6 +256,11 @@ const pt: Strings = {
   ended: 'O seu chat anterior terminou. Inicie um novo abaixo e continuamos a partir daí.',
   startFailed: 'Não foi possível iniciar o chat. Tente novamente.',
   tryAgain: 'Tentar novamente',
+  signedInAs: 'Sessão iniciada como {name}',
+  unreadOne: 'Abrir o chat, 1 mensagem por ler',
+  unreadMany: 'Abrir o chat, {count} mensagens por ler',
+  conversationEnded: 'Esta conversa terminou.',
+  startNewConversation: 'Iniciar uma nova conversa',
 };
 
 export const BUILT_IN: Readonly<Record<string, Strings>> = { en, es, fr, de, pt };

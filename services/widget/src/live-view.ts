@@ -1,4 +1,5 @@
 import { h } from './dom';
+import type { Texts } from './i18n';
 
 /**
  * What live delivery adds to the widget's view, kept apart from view.ts: the unread badge on the launcher,
@@ -12,13 +13,17 @@ export class LiveView {
   readonly startNew: HTMLButtonElement;
   private unread = 0;
 
-  constructor(launcher: HTMLButtonElement, transcriptScroller: Element | null) {
+  constructor(
+    launcher: HTMLButtonElement,
+    transcriptScroller: Element | null,
+    private readonly texts: Texts,
+  ) {
     this.badge = h('span', { class: 'wc-badge', hidden: true, 'aria-hidden': 'true' });
     launcher.insertAdjacentElement('afterend', this.badge);
     this.announcer = h('div', { class: 'wc-sr', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
     launcher.insertAdjacentElement('afterend', this.announcer);
-    this.startNew = h('button', { type: 'button', class: 'wc-primary' }, 'Start a new conversation');
-    this.ended = h('div', { class: 'wc-ended', hidden: true, role: 'status' }, h('p', {}, 'This conversation has ended.'), this.startNew);
+    this.startNew = h('button', { type: 'button', class: 'wc-primary' }, texts.t('startNewConversation'));
+    this.ended = h('div', { class: 'wc-ended', hidden: true, role: 'status' }, h('p', {}, texts.t('conversationEnded')), this.startNew);
     transcriptScroller?.insertAdjacentElement('afterend', this.ended);
     const root = launcher.getRootNode();
     if (root instanceof ShadowRoot) root.append(h('style', {}, LIVE_STYLES));
@@ -31,7 +36,7 @@ export class LiveView {
     this.unread += 1;
     this.badge.textContent = this.unread > 9 ? '9+' : String(this.unread);
     this.badge.hidden = false;
-    launcher.setAttribute('aria-label', `Open chat, ${this.unread} unread ${this.unread === 1 ? 'message' : 'messages'}`);
+    launcher.setAttribute('aria-label', this.unread === 1 ? this.texts.t('unreadOne') : this.texts.t('unreadMany', { count: this.unread }));
   }
 
   read(): void {
@@ -41,7 +46,7 @@ export class LiveView {
 
   showEnded(ended: boolean): void {
     this.ended.hidden = !ended;
-    if (ended) this.announcer.textContent = 'This conversation has ended.';
+    if (ended) this.announcer.textContent = this.texts.t('conversationEnded');
   }
 }
 

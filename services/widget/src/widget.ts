@@ -103,7 +103,7 @@ export class WebchatWidget {
     if (this.destroyed) return;
     this.texts = this.config.texts;
     this.view = new View(this.texts, this.config.look, this.config.fields);
-    this.liveView = new LiveView(this.view.launcher, this.view.transcript.closest('.wc-body'));
+    this.liveView = new LiveView(this.view.launcher, this.view.transcript.closest('.wc-body'), this.texts);
     this.wire();
     (this.options.container ?? document.body).append(this.view.host);
     if (this.openWhenReady) this.open();
@@ -222,13 +222,7 @@ export class WebchatWidget {
       else if (remaining < REFRESH_MARGIN_MS) await this.refreshNow();
       const current = this.store.read();
       const channel = await this.api.getChannel(this.headers(current), current.token ?? '', session.conversationSid);
-      this.showTranscript(channel.messages);
-      this.shownConversation = channel.conversationSid;
-      this.view.setStatus(undefined);
-      this.setPhase('chat');
-      this.goLive();
-      this.scheduleRefresh();
-      this.focusCurrent();
+      this.enterChat(channel.conversationSid, channel.messages);
     } catch (error) {
       this.failed(error, () => void this.resume());
     }
@@ -293,7 +287,7 @@ export class WebchatWidget {
       this.view.renderTranscript([{ author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt }]);
       this.shownConversation = channel.conversationSid;
       this.setPhase('chat');
-      this.view.setStatus(`Signed in as ${name}`);
+      this.view.setStatus(this.texts.t('signedInAs', { name }));
       this.scheduleRefresh();
       this.focusCurrent();
     } catch (error) {
@@ -323,14 +317,8 @@ export class WebchatWidget {
         { author: 'system', body: channel.welcomeMessage, createdAt: channel.createdAt },
         ...(question ? [{ author: 'guest' as const, body: question, createdAt: channel.createdAt }] : []),
       ];
-      this.showTranscript(entries);
-      this.shownConversation = channel.conversationSid;
       this.view.form.reset();
-      this.view.setStatus(undefined);
-      this.setPhase('chat');
-      this.goLive();
-      this.scheduleRefresh();
-      this.focusCurrent();
+      this.enterChat(channel.conversationSid, entries);
     } catch (error) {
       // Nothing half-started is kept: no token without its conversation (its token stays as the proof).
       this.store.endSession();
@@ -414,6 +402,17 @@ export class WebchatWidget {
     this.view.renderTranscript([]);
     this.setPhase('form');
     this.view.setStatus(this.texts.t('ended'));
+    this.focusCurrent();
+  }
+
+  /** The conversation is open (resumed or just started): its transcript, live events and token refresh. */
+  private enterChat(conversationSid: string, entries: TranscriptEntry[]): void {
+    this.showTranscript(entries);
+    this.shownConversation = conversationSid;
+    this.view.setStatus(undefined);
+    this.setPhase('chat');
+    this.goLive();
+    this.scheduleRefresh();
     this.focusCurrent();
   }
 

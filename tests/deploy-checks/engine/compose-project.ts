@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeEnv, type MakeEnvResult } from '../../../scripts/make-env';
+import { makeEnv, type MakeEnvResult } from '@webchat/deploy-tools';
 import { repoPath } from '../src/paths';
 
 const run = promisify(execFile);

@@ -4,11 +4,11 @@
  */
 import type { z } from 'zod';
 import { configVariables } from '@webchat/config';
-import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '../../../services/federated-auth/src/config';
-import { cliEnv } from '../../../services/orchestrator/src/cli/config';
-import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '../../../services/orchestrator/src/config';
-import { DISPATCHER_SECRETS, dispatcherEnv } from '../../../services/orchestrator/src/webhooks/config';
-import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '../../../services/scoped-auth/src/config';
+import { FederatedAuthEnv, SECRET_VARIABLES as FEDERATED_AUTH_SECRETS } from '@webchat/federated-auth/src/config';
+import { cliEnv } from '@webchat/orchestrator/src/cli/config';
+import { ORCHESTRATOR_SECRETS, orchestratorEnv } from '@webchat/orchestrator/src/config';
+import { DISPATCHER_SECRETS, dispatcherEnv } from '@webchat/orchestrator/src/webhooks/config';
+import { ScopedAuthEnv, SECRET_VARIABLES as SCOPED_AUTH_SECRETS } from '@webchat/scoped-auth/src/config';
 import type { K8sObject } from './k8s-validate';
 
 export interface DeployedProgram {

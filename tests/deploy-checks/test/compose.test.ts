@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeSchemaErrors, dclint, interpolatedVariables, parseCompose, readCompose } from '../src/compose';
-import { parseEnvFile } from '../src/env-file';
+import { parseEnvFile } from '@webchat/deploy-tools';
 import { PROGRAMS, composeEnvironment } from '../src/env-coverage';
 import { repoPath } from '../src/paths';
-import { composeConfigFiles, generateComposeEnv } from '../../../scripts/make-env';
+import { composeConfigFiles, generateComposeEnv } from '@webchat/deploy-tools';
+import { StarshipLimitsEnv } from '@webchat/starship/src/config';
+import { DEFAULTS } from '@webchat/starship/src/render';
 
 interface ComposeServiceShape {
   image?: string;
@@ -21,8 +23,20 @@ interface ComposeServiceShape {
 }
 
 const { text, compose } = readCompose();
-/** Where the host publishes and where make-env's files are: the caller's choice, with defaults in the file (the tests move them). */
-const HOST_SIDE_VARIABLES = ['DEMO_ALT_PORT', 'DEMO_PORT', 'STARSHIP_PORT', 'WEBCHAT_COMPOSE_FILES'];
+/**
+ * Where the host publishes and where make-env's files are (the tests move them), and Starship's rate limits
+ * (build arguments): the caller's choice, with defaults in the file.
+ */
+const HOST_SIDE_VARIABLES = [
+  'DEMO_ALT_PORT',
+  'DEMO_PORT',
+  'STARSHIP_PORT',
+  'WEBCHAT_COMPOSE_FILES',
+  'STARSHIP_TOKEN_RATE',
+  'STARSHIP_TOKEN_BURST',
+  'STARSHIP_TOKEN_USE_RATE',
+  'STARSHIP_TOKEN_USE_BURST',
+];
 const services = compose.services as Record<string, ComposeServiceShape>;
 
 describe('docker-compose.yml against the Compose Specification (offline)', () => {
@@ -87,6 +101,17 @@ describe('the compose system', () => {
   test('the three services and Starship are built from this repository; every pulled image is pinned by tag', () => {
     for (const name of ['orchestrator', 'federated-auth', 'scoped-auth', 'starship']) expect(services[name]?.build).toBeDefined();
     for (const service of Object.values(services)) if (service.image) expect(service.image).toMatch(/:[0-9][\w.-]*$/);
+  });
+
+  test("Starship's rate limits are all build arguments of its image, defaulting to the code's defaults", () => {
+    const args = (services.starship?.build as { args?: Record<string, string> } | undefined)?.args ?? {};
+    expect(Object.keys(args).sort()).toEqual(Object.keys(StarshipLimitsEnv.shape).sort());
+    expect(args).toEqual({
+      STARSHIP_TOKEN_RATE: `\${STARSHIP_TOKEN_RATE:-${DEFAULTS.tokenRate}}`,
+      STARSHIP_TOKEN_BURST: `\${STARSHIP_TOKEN_BURST:-${DEFAULTS.tokenBurst}}`,
+      STARSHIP_TOKEN_USE_RATE: `\${STARSHIP_TOKEN_USE_RATE:-${DEFAULTS.tokenUseRate}}`,
+      STARSHIP_TOKEN_USE_BURST: `\${STARSHIP_TOKEN_USE_BURST:-${DEFAULTS.tokenUseBurst}}`,
+    });
   });
 
   test('only Starship (8080) and the demo site (3000, 3001) publish ports, on the loopback interface', () => {

@@ -106,7 +106,7 @@ describe('.dockerignore', () => {
       'tsconfig.base.json',
       'scripts/build-service.ts',
       'libs/config/src/index.ts',
-      'tests/deploy-checks/src/starship-config.ts',
+      'services/starship/src/container-config.ts',
       'services/orchestrator/migrations',
       'services/orchestrator/flags/webchat-flags.json',
       'services/starship/nginx/starship.conf.template',

@@ -12,11 +12,11 @@ import { PROGRAMS, k8sEnvironment, k8sMounts, podSpecOf } from '../src/env-cover
 import { validateK8sObjects, type K8sObject } from '../src/k8s-validate';
 import { parseManifests, renderKustomization } from '../src/kubectl';
 import { repoPath } from '../src/paths';
-import { loadFederatedAuthConfig } from '../../../services/federated-auth/src/config';
-import { loadCliConfig } from '../../../services/orchestrator/src/cli/config';
-import { loadOrchestratorConfig } from '../../../services/orchestrator/src/config';
-import { loadDispatcherConfig } from '../../../services/orchestrator/src/webhooks/config';
-import { loadScopedAuthConfig } from '../../../services/scoped-auth/src/config';
+import { loadFederatedAuthConfig } from '@webchat/federated-auth/src/config';
+import { loadCliConfig } from '@webchat/orchestrator/src/cli/config';
+import { loadOrchestratorConfig } from '@webchat/orchestrator/src/config';
+import { loadDispatcherConfig } from '@webchat/orchestrator/src/webhooks/config';
+import { loadScopedAuthConfig } from '@webchat/scoped-auth/src/config';
 
 const DATABASE_URL = 'postgres://webchat:s3cret@10.20.0.5:5432/webchat';
 const manifests = renderKustomization('k8s/overlays/prod');

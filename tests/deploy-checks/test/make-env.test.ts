@@ -9,11 +9,11 @@ import { dirname, join } from 'node:path';
 import { ServiceTokenSigner, ServiceTokenVerifier, parsePrivateKey } from '@webchat/service-auth';
 import { interpolate, readCompose } from '../src/compose';
 import { composeEnvironment } from '../src/env-coverage';
-import { makeEnv, type MakeEnvResult } from '../../../scripts/make-env';
-import { loadFederatedAuthConfig } from '../../../services/federated-auth/src/config';
-import { loadCliConfig } from '../../../services/orchestrator/src/cli/config';
-import { loadOrchestratorConfig } from '../../../services/orchestrator/src/config';
-import { loadScopedAuthConfig } from '../../../services/scoped-auth/src/config';
+import { makeEnv, type MakeEnvResult } from '@webchat/deploy-tools';
+import { loadFederatedAuthConfig } from '@webchat/federated-auth/src/config';
+import { loadCliConfig } from '@webchat/orchestrator/src/cli/config';
+import { loadOrchestratorConfig } from '@webchat/orchestrator/src/config';
+import { loadScopedAuthConfig } from '@webchat/scoped-auth/src/config';
 
 const { compose } = readCompose();
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateServiceKeyPair } from '@webchat/service-auth';
 import { createDatabase, databaseUrl, dropDatabase, getFreePort, waitForHttp, withClient } from '@webchat/testkit';
-import { buildService } from '../../../scripts/build-service';
-import { generateDeploymentKey } from '../../../services/orchestrator/src/data-access/deployment-key';
-import { generateEncryptionSecret, generateSigningKeyPem } from '../../../services/scoped-auth/src/domain/key-material';
+import { buildService } from '@webchat/deploy-tools';
+import { generateDeploymentKey } from '@webchat/orchestrator/src/data-access/deployment-key';
+import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
 import { repoPath } from '../src/paths';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { NGINX_BIN, nginxTest } from '@webchat/testkit';
 import { readDockerfile } from '../src/dockerfile';
 import { repoPath } from '../src/paths';
-import { STARSHIP_CONTAINER, STARSHIP_K8S_CONFIG, renderContainerStarshipConfig } from '../src/starship-config';
+import { STARSHIP_CONTAINER } from '@webchat/starship/src/config';
+import { STARSHIP_K8S_CONFIG, renderContainerStarshipConfig } from '@webchat/starship/src/container-config';
 
 const committed = readFileSync(STARSHIP_K8S_CONFIG, 'utf8');
 
@@ -38,7 +39,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the container Starship config (k8s/base/starship/nginx.conf, and the image)', () => {
-  test('when rendered afresh from the template, then it equals the committed file (regenerate: pnpm tsx tests/deploy-checks/src/starship-config.ts)', () => {
+  test('when rendered afresh from the template, then it equals the committed file (regenerate: pnpm tsx services/starship/src/container-config.ts)', () => {
     expect(committed).toBe(renderContainerStarshipConfig());
   });
 
@@ -70,7 +71,7 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
   test('the Starship image renders the same config with the same script, and runs as the nginx user from nginx:1.27-alpine', () => {
     const { stages } = readDockerfile(repoPath('services/starship/Dockerfile'));
     const runs = stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args));
-    expect(runs).toContainEqual(expect.stringContaining('tests/deploy-checks/src/starship-config.ts --out /out/nginx.conf'));
+    expect(runs).toContainEqual(expect.stringContaining('services/starship/src/container-config.ts --out /out/nginx.conf'));
     const runtime = stages[stages.length - 1]!;
     expect(runtime.from).toBe('nginx:1.27-alpine');
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
@@ -78,6 +79,37 @@ describe('the container Starship config (k8s/base/starship/nginx.conf, and the i
     expect(runtime.instructions.find((i) => i.keyword === 'USER')?.args).toBe('101');
     expect(runtime.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args).toContain(STARSHIP_CONTAINER.configFile);
   });
+});
+
+describe("the container config's rate limits (STARSHIP_TOKEN_*: build arguments of the image, passed by compose)", () => {
+  const render = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', repoPath('services/starship/src/container-config.ts'), '--out', join(dir, 'limits.conf')], {
+      cwd: repoPath('.'),
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  test('the committed copy holds the defaults: 10r/s burst 20 per address, 5r/s burst 30 per token', () => {
+    expect(committed).toMatch(/zone=starship_token_per_ip:10m rate=10r\/s;/);
+    expect(committed).toMatch(/zone=starship_per_token:32m rate=5r\/s;/);
+    expect(committed).toContain('limit_req zone=starship_per_token burst=30 nodelay;');
+  });
+
+  test('when the image is built with other limits, then its config enforces those', () => {
+    const built = render({ STARSHIP_TOKEN_USE_RATE: '2r/s', STARSHIP_TOKEN_USE_BURST: '4', STARSHIP_TOKEN_RATE: '30r/m' });
+    expect({ status: built.status, stderr: built.stderr }).toEqual({ status: 0, stderr: '' });
+    const text = readFileSync(join(dir, 'limits.conf'), 'utf8');
+    expect(text).toMatch(/zone=starship_per_token:32m rate=2r\/s;/);
+    expect(text).toContain('limit_req zone=starship_per_token burst=4 nodelay;');
+    expect(text).toMatch(/zone=starship_token_per_ip:10m rate=30r\/m;/);
+  }, 60_000);
+
+  test('when a limit is invalid, then the image build stops naming the variable', () => {
+    const built = render({ STARSHIP_TOKEN_USE_BURST: '-1' });
+    expect(built.status).toBe(1);
+    expect(built.stderr).toContain('STARSHIP_TOKEN_USE_BURST: ');
+  }, 60_000);
 });
 
 describe('the compose demo site (deploy/compose/demo-nginx.conf)', () => {

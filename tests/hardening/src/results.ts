@@ -124,7 +124,7 @@ export function writeResults(input: ResultsInput): string {
     if (soak.processes) {
       push(
         '',
-        '| Process | RSS MB: warm-up peak / soak peak | Resting RSS MB before → after (after a full GC) | Live heap MB before → after | Resting fds before → after |',
+        '| Process | Private RSS MB (shared-memory zones excluded): warm-up peak / soak peak | Resting private RSS MB before → after (after a full GC) | Live heap MB before → after | Resting fds before → after |',
         '| --- | --- | --- | --- | --- |',
       );
       for (const [name, m] of Object.entries(soak.processes)) {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ErrorCode } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { startOwnCluster, type OwnCluster } from '@webchat/test-harness';
+import { removeOwnClusters, startOwnCluster, type OwnCluster } from '@webchat/test-harness';
 import { captureLogs } from '@webchat/test-harness';
 import { expectGenuine, expectRecovery, judgeAnswers, prepareTraffic, underLoad, type FaultOutcome } from './support/fault-run';
 import { recordFigures } from './support/figures';
@@ -57,6 +57,8 @@ describe(`faults under light load (${settings.faultLoad.workers} workers, ${sett
     await scoped?.host.stop();
     await stack?.stop();
     await cluster?.remove();
+    // The cluster even when beforeAll timed out before `cluster` was set.
+    await removeOwnClusters();
   });
 
   const faults = (): Fault[] => [

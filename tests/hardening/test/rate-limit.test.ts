@@ -33,21 +33,23 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
     await stack?.stop();
   });
 
-  /** Waits until the bucket has drained (the token route answers again), so each test starts from a full burst. */
-  async function settle(): Promise<void> {
-    await delay(Math.ceil(((DEFAULTS.tokenBurst + 1) * 1000) / PER_SECOND));
-  }
+  /**
+   * A client address no request came from yet (any 127/8 address reaches 127.0.0.1 on Linux): its per-address
+   * bucket is full, so a test starts from a full burst without waiting for an earlier test's bucket to drain.
+   */
+  let lastAddress = 1;
+  const freshAddress = () => `127.0.0.${++lastAddress}`;
 
   /** How long the last burst took to be answered: the bucket refills meanwhile. */
   let lastBurstMs = 0;
 
-  async function burst(count: number, headersFor: (i: number) => Record<string, string> = () => ({}), path = TOKEN): Promise<RawResponse[]> {
+  async function burst(count: number, headersFor: (i: number) => Record<string, string> = () => ({}), path = TOKEN, localAddress = freshAddress()): Promise<RawResponse[]> {
     sent += count;
     const started = performance.now();
     const body = path === TOKEN ? JSON.stringify({ deploymentKey: key }) : JSON.stringify({ deploymentKey: key, token: 'x.y.z' });
     const responses = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        send(stack.edge.port, { method: 'POST', path, body, headers: { ...browserHeaders(), 'content-type': 'application/json', ...headersFor(i) } }),
+        send(stack.edge.port, { method: 'POST', path, body, headers: { ...browserHeaders(), 'content-type': 'application/json', ...headersFor(i) }, localAddress }),
       ),
     );
     lastBurstMs = performance.now() - started;
@@ -78,28 +80,26 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
   });
 
   test('when the same burst claims a different client address on every request (X-Forwarded-For, X-Real-IP, Forwarded, ...), then it is limited all the same', async () => {
-    await settle();
     const before = await stack.system.federatedTokenCalls();
     const { admitted } = expectLimited(await burst(60, spoofs), 200);
     expect((await stack.system.federatedTokenCalls()) - before).toBe(admitted);
   });
 
   test('the refresh route shares the same budget', async () => {
-    await settle();
     expectLimited(await burst(60, spoofs, REFRESH), 401);
   });
 
   test('creating conversations shares the same budget: a script holding one token gets 429 for the excess, and Postgres holds only the admitted ones', async () => {
     const account = await stack.system.createAccount();
-    await settle();
-    const minted = await send(stack.edge.port, { method: 'POST', path: TOKEN, body: JSON.stringify({ deploymentKey: account.deploymentKey }), headers: { ...browserHeaders(), 'content-type': 'application/json' } });
+    const localAddress = freshAddress();
+    const minted = await send(stack.edge.port, { method: 'POST', path: TOKEN, body: JSON.stringify({ deploymentKey: account.deploymentKey }), headers: { ...browserHeaders(), 'content-type': 'application/json' }, localAddress });
     expect(minted.status).toBe(200);
     const { token } = minted.json<{ token: string }>();
     sent += 1 + 60;
     const started = performance.now();
     const responses = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        send(stack.edge.port, { method: 'POST', path: CHANNELS, body: '{}', headers: { ...browserHeaders(), ...spoofs(i), 'content-type': 'application/json', authorization: `Bearer ${token}` } }),
+        send(stack.edge.port, { method: 'POST', path: CHANNELS, body: '{}', headers: { ...browserHeaders(), ...spoofs(i), 'content-type': 'application/json', authorization: `Bearer ${token}` }, localAddress }),
       ),
     );
     lastBurstMs = performance.now() - started;
@@ -109,10 +109,11 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
   });
 
   test('once the address slows down, it is served again (Retry-After is honest)', async () => {
-    const limited = (await burst(40)).find((r) => r.status === 429);
+    const from = freshAddress();
+    const limited = (await burst(40, undefined, TOKEN, from)).find((r) => r.status === 429);
     expect(limited).toBeDefined();
     await delay(Number(limited!.headers['retry-after']) * 1000);
-    const again = await burst(1);
+    const again = await burst(1, undefined, TOKEN, from);
     expect(again[0]!.status).toBe(200);
   });
 

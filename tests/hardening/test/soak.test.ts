@@ -12,7 +12,7 @@ import { startEdge, type EdgeUnderTest } from '@webchat/test-harness';
 import { runAutocannon, type ChainRequest, type LoadResult as AutocannonResult } from './support/autocannon';
 import { pacedChains, type PacedResult, type Step } from './support/paced';
 import { FIGURES_DIR, recordFigures } from './support/figures';
-import { SecretWatch, watchSignals, type LogLine } from './support/leaks';
+import { SecretWatch, watchSignals, type LogLine } from '@webchat/test-harness';
 import { expectNoLeaksIn } from './support/log-check';
 import { MODE, settings } from './support/mode';
 import { ProcessSampler } from './support/memory';
@@ -90,7 +90,7 @@ describe(`soak (${MODE} mode): the real services as separate processes behind St
     if (failed) throw failed.reason;
     // Every request comes from this one address: the per-IP limit is the rate-limit suite's business.
     edge = await startEdge({ orchestratorUpstream: `127.0.0.1:${orchestratorPort}`, tokenRate: '100000r/s', tokenBurst: 100_000, tokenUseRate: '100000r/s', tokenUseBurst: 100_000 });
-    const watched = [...services.map((s) => ({ name: s.name, pid: s.pid, logFile: s.logFile, collect: () => s.collect() })), ...nginxPids(edge).map((pid, i) => ({ name: i === 0 ? 'starship (nginx master)' : `starship (nginx worker ${i})`, pid }))];
+    const watched = [...services.map((s) => ({ name: s.name, pid: s.pid, logFile: s.logFile, collect: () => s.collect() })), ...(await nginxProcesses(edge))];
     sampler = new ProcessSampler(watched, soak.sampleEveryMs);
   }, 120_000);
 
@@ -315,13 +315,40 @@ async function* readLines(file: string): AsyncGenerator<string> {
   for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) if (line) yield line;
 }
 
-/** The nginx master and its workers (the master's children). */
-function nginxPids(edge: EdgeUnderTest): number[] {
+/**
+ * The nginx master and its long-lived children (workers, the cache manager), named by their title. The cache
+ * loader is left out: it runs once, about a minute after start, and exits, so it has no resting state to compare.
+ * Right after start the workers may not be forked yet (the master listens first), or a child may still carry the
+ * master's title (it sets its own after the fork): wait until a worker is there and every child is named.
+ */
+async function nginxProcesses(edge: EdgeUnderTest): Promise<Array<{ name: string; pid: number }>> {
   const master = edge.nginx.pid;
-  try {
-    const children = fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    return [master, ...children];
-  } catch {
-    return [master];
+  const title = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      return '';
+    }
+  };
+  const children = () => {
+    try {
+      return fs.readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number).map((pid) => ({ pid, title: title(pid) }));
+    } catch {
+      return [];
+    }
+  };
+  const ready = (list: Array<{ title: string }>) =>
+    list.some((child) => child.title.includes('worker process')) && !list.some((child) => child.title.startsWith('nginx: master'));
+  let listed = children();
+  for (const deadline = Date.now() + 10_000; !ready(listed) && Date.now() < deadline; listed = children()) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  if (!ready(listed)) throw new Error(`nginx has no named worker 10 s after start: ${JSON.stringify(listed)}`);
+  let workers = 0;
+  return [
+    { name: 'starship (nginx master)', pid: master },
+    ...listed
+      .filter((child) => !child.title.includes('cache loader'))
+      .map(({ pid, title: t }) => ({ pid, name: t.includes('cache manager') ? 'starship (nginx cache manager)' : `starship (nginx worker ${(workers += 1)})` })),
+  ];
 }

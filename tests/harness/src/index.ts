@@ -12,3 +12,4 @@ export * from './service-http';
 export * from './sse';
 export * from './system';
 export * from './upstream';
+export * from './leaks';

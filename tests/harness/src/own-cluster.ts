@@ -1,12 +1,15 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, databaseUrl, getFreePort, startPrivatePostgres } from '@webchat/testkit';
+import { OWN_CLUSTER_DATA, createDatabase, createOwnClusterDir, databaseUrl, getFreePort, releaseOwnCluster, seedOwnClusterData, startPrivatePostgres } from '@webchat/testkit';
 import { migrateUp } from '@webchat/orchestrator/src/data-access/migrate';
+
+export { removeOwnClusters } from '@webchat/testkit';
 
 /**
  * A Postgres cluster of the test's own, migrated, that the test may stop and start again (the shared
- * test cluster must never go down under other suites).
+ * test cluster must never go down under other suites). Registered with testkit's own-clusters: a test that
+ * times out before `remove()` has it stopped by `afterAll(removeOwnClusters)`, or else by the jest global
+ * teardown; one of a killed run by the next run's global setup.
  */
 export interface OwnCluster {
   url: string;
@@ -16,8 +19,9 @@ export interface OwnCluster {
 }
 
 export async function startOwnCluster(prefix: string): Promise<OwnCluster> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const dataDir = path.join(dir, 'pgdata');
+  const dir = createOwnClusterDir(prefix);
+  const dataDir = path.join(dir, OWN_CLUSTER_DATA);
+  await seedOwnClusterData(dataDir);
   const port = await getFreePort();
   let cluster = await startPrivatePostgres({ dataDir, port });
   let running = true;
@@ -37,6 +41,7 @@ export async function startOwnCluster(prefix: string): Promise<OwnCluster> {
     async remove() {
       if (running) await cluster.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+      releaseOwnCluster(dir);
     },
   };
 }

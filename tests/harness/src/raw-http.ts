@@ -18,6 +18,11 @@ export interface RawRequest {
   /** Default: a new connection per request (no agent), so one test's socket never leaks into another's. */
   keepAlive?: boolean;
   timeoutMs?: number;
+  /**
+   * The client address the server sees (any 127.x.y.z reaches 127.0.0.1 on Linux): a fresh one starts with a
+   * fresh per-address rate bucket at the edge. Default: the kernel's choice (127.0.0.1).
+   */
+  localAddress?: string;
 }
 
 /** A raw HTTP/1.1 request to 127.0.0.1:port; never throws on an HTTP status. */
@@ -33,6 +38,7 @@ export function rawRequest(port: number, options: RawRequest): Promise<RawRespon
         headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers },
         agent: false,
         timeout: options.timeoutMs ?? 15_000,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

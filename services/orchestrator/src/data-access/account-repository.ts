@@ -11,7 +11,7 @@ import {
   type RevokedDeploymentKey,
 } from '../domain/account-types';
 import { deploymentKeyDisplayPrefix, generateDeploymentKey, hashDeploymentKey, KEY_DISPLAY_PREFIX_LENGTH } from './deployment-key';
-import { ConflictError, FOREIGN_KEY_VIOLATION, InvalidInputError, NotFoundError, sqlState, UNIQUE_VIOLATION } from './errors';
+import { ConflictError, forExistingAccount, InvalidInputError, NotFoundError, sqlState, UNIQUE_VIOLATION } from './errors';
 import type { Database } from './pool';
 import { toAccountConfiguration, toAccountDetails, toKeySummary, type AccountRow, type ConfigurationRow, type KeyRow } from './rows';
 import {
@@ -214,17 +214,14 @@ export function createAccountRepository(db: Database): AccountRepository {
       if (columns.length === 0) throw new InvalidInputError('nothing to set: give at least one setting');
 
       const names = columns.map(([name]) => name);
-      try {
-        await db.query(
+      await forExistingAccount(sid, () =>
+        db.query(
           `INSERT INTO account_configurations (account_sid, ${names.join(', ')})
            VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')})
            ON CONFLICT (account_sid) DO UPDATE SET ${names.map((name) => `${name} = EXCLUDED.${name}`).join(', ')}`,
           [sid, ...columns.map(([, value]) => value)],
-        );
-      } catch (error) {
-        if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new NotFoundError(`account ${sid} does not exist`);
-        throw error;
-      }
+        ),
+      );
       return mustGetAccount(sid);
     },
   };

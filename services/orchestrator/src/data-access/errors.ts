@@ -33,3 +33,13 @@ export const sqlState = (error: unknown): string | undefined => {
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
 export const CHECK_VIOLATION = '23514';
+
+/** Runs a write that references an account: a foreign-key violation means the account does not exist. */
+export async function forExistingAccount<T>(accountSid: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new NotFoundError(`account ${accountSid} does not exist`);
+    throw error;
+  }
+}

@@ -4,9 +4,15 @@ import type { TokenFailureStore } from '../domain/guest-tokens';
 
 export type { TokenFailureStore };
 
-export function createTokenFailureStore(db: Queryable): TokenFailureStore & { suspects(): Promise<Buffer[]> } {
+export interface TokenFailureTable extends TokenFailureStore {
+  /** Every token that has failed and may still be presented. */
+  suspects(): Promise<Buffer[]>;
+  /** Deletes at most `batchSize` rows whose tokens can no longer be presented at all; returns how many went. */
+  prune(batchSize: number): Promise<number>;
+}
+
+export function createTokenFailureStore(db: Queryable): TokenFailureTable {
   return {
-    /** Every token that has failed and may still be presented. */
     async suspects() {
       const { rows } = await db.query<{ token_hash: Buffer }>('SELECT token_hash FROM guest_token_failures WHERE forget_after > now()');
       return rows.map((row) => row.token_hash);
@@ -25,6 +31,15 @@ export function createTokenFailureStore(db: Queryable): TokenFailureStore & { su
       );
       return rows[0]!.failures;
     },
+    async prune(batchSize) {
+      // A bounded batch along the forget_after index; SKIP LOCKED lets replicas pruning at once share the work.
+      const { rowCount } = await db.query(
+        `DELETE FROM guest_token_failures WHERE token_hash IN (
+           SELECT token_hash FROM guest_token_failures WHERE forget_after <= now() ORDER BY forget_after LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        [batchSize],
+      );
+      return rowCount ?? 0;
+    },
   };
 }
 
@@ -37,19 +52,27 @@ export const TOKEN_FAILURES_CHANNEL = 'webchat_token_failures';
  * it reconnected and before the failing tokens were re-read, every check goes to the store.
  */
 export function watchedTokenFailures(
-  store: TokenFailureStore & { suspects(): Promise<Buffer[]> },
+  store: Pick<TokenFailureTable, 'failures' | 'recordFailure' | 'suspects'>,
   feed: Pick<AccountChangeFeed, 'connected' | 'onChange' | 'onReset'>,
-): TokenFailureStore {
+): TokenFailureStore & { forgetPruned(): void } {
   const suspects = new Set<string>();
   let loaded = false;
   let generation = 0;
-  feed.onChange((hex) => suspects.add(hex));
-  feed.onReset(() => {
+  const reload = () => {
     generation += 1;
     loaded = false;
     suspects.clear();
-  });
+  };
+  feed.onChange((hex) => suspects.add(hex));
+  feed.onReset(reload);
   return {
+    /**
+     * Rows were pruned (here or on another replica, which sends no notice of it): the memory of failing
+     * tokens is rebuilt from the store on the next check, so it shrinks with the table.
+     */
+    forgetPruned() {
+      if (suspects.size > 0) reload();
+    },
     async failures(tokenHash) {
       if (!feed.connected) return store.failures(tokenHash);
       if (!loaded) {
@@ -68,3 +91,4 @@ export function watchedTokenFailures(
     },
   };
 }
+

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generateSigningSecret, WEBHOOK_EVENT_TYPES } from '../domain/webhook-events';
 import { urlFormProblem, type UrlPolicy } from '../domain/webhook-urls';
-import { FOREIGN_KEY_VIOLATION, InvalidInputError, NotFoundError, sqlState } from './errors';
+import { InvalidInputError, NotFoundError, forExistingAccount } from './errors';
 import type { IdentitySecretSealer } from './identity-secrets';
 import type { Database, Queryable } from './pool';
 import { sealWebhookSecret } from './webhook-secrets';
@@ -32,28 +32,17 @@ export interface DeliveryAttempt {
   deliveryStatus: string;
 }
 
-interface EndpointRow {
-  id: string;
-  account_sid: string;
-  url: string;
-  events: string[];
-  enabled: boolean;
-  disabled_reason: 'operator' | 'gone' | null;
-  previous_secret_expires_at: Date | null;
-  created_at: Date;
-}
+/** An endpoint as pg returns it: the columns named as WebhookEndpoint's fields, timestamps still Dates. */
+type EndpointRow = Omit<WebhookEndpoint, 'previousSecretExpiresAt' | 'createdAt'> & { previousSecretExpiresAt: Date | null; createdAt: Date };
 
-const ENDPOINT_COLUMNS = 'id, account_sid, url, events, enabled, disabled_reason, previous_secret_expires_at, created_at';
+const ENDPOINT_COLUMNS =
+  'id, account_sid AS "accountSid", url, events, enabled, disabled_reason AS "disabledReason", ' +
+  'previous_secret_expires_at AS "previousSecretExpiresAt", created_at AS "createdAt"';
 
 const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
-  id: row.id,
-  accountSid: row.account_sid,
-  url: row.url,
-  events: row.events,
-  enabled: row.enabled,
-  disabledReason: row.disabled_reason,
-  previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null,
-  createdAt: row.created_at.toISOString(),
+  ...row,
+  previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
+  createdAt: row.createdAt.toISOString(),
 });
 
 const newEndpointId = () => `WH${randomUUID().replaceAll('-', '')}`;
@@ -100,16 +89,13 @@ export function createWebhookRepository(db: Database, policy: UrlPolicy, sealer:
       }
       const secret = generateSigningSecret();
       const id = newEndpointId();
-      try {
-        const { rows } = await db.query<EndpointRow>(
+      const { rows } = await forExistingAccount(input.accountSid, () =>
+        db.query<EndpointRow>(
           `INSERT INTO webhook_endpoints (id, account_sid, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING ${ENDPOINT_COLUMNS}`,
           [id, input.accountSid, input.url, [...new Set(events)], sealWebhookSecret(sealer(), id, secret)],
-        );
-        return { ...toEndpoint(rows[0] as EndpointRow), secret };
-      } catch (error) {
-        if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new NotFoundError(`account ${input.accountSid} does not exist`);
-        throw error;
-      }
+        ),
+      );
+      return { ...toEndpoint(rows[0] as EndpointRow), secret };
     },
 
     async listEndpoints(accountSid: string): Promise<WebhookEndpoint[]> {

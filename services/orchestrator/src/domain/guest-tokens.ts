@@ -22,7 +22,17 @@ export interface GuestTokenCheckDeps {
   fingerprints: Pick<FingerprintGenerator, 'candidates'>;
   tokenFailures: TokenFailureStore;
   tokenFailureLimit: number;
+  /** How long after expiry a previous token still proves its identity (0: never): a dead token is remembered that long. */
+  previousTokenGraceSeconds: number;
 }
+
+/**
+ * Until when a token that failed now must stay dead: past the latest expiry it can have (issued now, with
+ * the longest lifetime) and the previous-token grace after it. Whichever route it failed on, it could
+ * still be presented as a previous token until then, so its count must not be pruned earlier.
+ */
+export const failureForgetAfter = (previousTokenGraceSeconds: number, nowMs = Date.now()) =>
+  new Date(nowMs + (TTL_MAX + previousTokenGraceSeconds) * 1000);
 
 export const tokenRevoked = () => new AppError('token_revoked', 'This token can no longer be used; start a new session');
 
@@ -50,9 +60,7 @@ export async function checkGuestToken(
     });
   } catch (err) {
     if (isAppError(err) && err.code === 'fingerprint_mismatch') {
-      // Kept until no form of the token (not even a previous token within its grace) could still be accepted.
-      const forgetAfter = new Date(Date.now() + (TTL_MAX + (options.expiredGraceSeconds ?? 0)) * 1000);
-      await deps.tokenFailures.recordFailure(hash, forgetAfter);
+      await deps.tokenFailures.recordFailure(hash, failureForgetAfter(deps.previousTokenGraceSeconds));
     }
     throw err;
   }

@@ -12,8 +12,6 @@ export interface WebchatTokenDeps extends GuestTokenCheckDeps {
   flags: FeatureFlags;
   fingerprints: FingerprintGenerator;
   sessionMaxAgeSeconds: number;
-  /** How long after expiry a previous token still proves its identity (0: never). */
-  previousTokenGraceSeconds: number;
   identitySecrets: IdentitySecretLookup;
   now?: () => number;
   onMinted?: (fingerprintBound: boolean) => void;

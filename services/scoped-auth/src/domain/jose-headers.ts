@@ -34,6 +34,10 @@ const invalid = (reason: string) => new TokenRejected('token_invalid', reason);
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** Unpadded base64url that re-encodes to itself (no spare bits set, no impossible length); empty is canonical. */
+export const isCanonicalBase64url = (segment: string): boolean =>
+  segment === '' || (BASE64URL.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment);
+
 function decodeHeader(segment: string, layer: string): Record<string, unknown> {
   if (!BASE64URL.test(segment)) throw invalid(`${layer} header is not base64url`);
   let parsed: unknown;
@@ -67,6 +71,12 @@ export function checkJweHeader(parts: string[], known: ReadonlyMap<string, unkno
   if (header.cty !== JWE_CTY) throw invalid('JWE cty is not JWT');
   // `dir` has no wrapped key: anything in that segment means another algorithm's token.
   if (parts[1] !== '') throw invalid('JWE carries an encrypted key, which dir never has');
+  // One token, one spelling. The last character of a base64url segment can carry spare bits that a decoder
+  // ignores, so several strings would decrypt to the same token, each with its own mismatch count (issue 12,
+  // finding 3) and its own edge budget. Only the canonical encoding, the one we mint, is accepted.
+  parts.forEach((segment, index) => {
+    if (!isCanonicalBase64url(segment)) throw invalid(`JWE segment ${index + 1} is not canonical base64url`);
+  });
   return requireKid(header, known, 'JWE');
 }
 

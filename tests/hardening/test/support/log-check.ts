@@ -1,6 +1,4 @@
-import type { Leak, LogLine, SecretWatch } from './leaks';
-
-const describeLeak = (leak: Leak) => `${leak.source}: ${leak.kind} (${leak.what}) in ${leak.line}`;
+import { describeLeak, type LogLine, type SecretWatch } from '@webchat/test-harness';
 
 /** Fails listing every leak (source, kind, the line) so a report names what to fix. */
 export function expectNoLeaksIn(watch: SecretWatch, lines: LogLine[]): void {

@@ -102,12 +102,18 @@ export interface ProcessSample {
   fds: number;
 }
 
-/** VmRSS and the open file descriptors of a live process, from /proc. */
+/**
+ * Resident memory and open descriptors of a live process, from /proc. Shared memory (RssShmem) is left out:
+ * nginx's limit_req zones are fixed-size shared mappings whose pages become resident as new keys (tokens,
+ * addresses) arrive, so they rise under a soak of fresh tokens without anything leaking, up to the zone's size.
+ * What a leak lifts is private memory: anonymous pages and mapped files. A Node process has no shared memory.
+ */
 export function sampleProcess(pid: number): ProcessSample | undefined {
   if (!isProcessAlive(pid)) return undefined;
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    const rssKb = kb('VmRSS') - kb('RssShmem');
     return { rssKb, fds: fs.readdirSync(`/proc/${pid}/fd`).length };
   } catch {
     return undefined;

@@ -4,7 +4,7 @@ import { WEBCHAT_REFRESH_PATH, WEBCHAT_TOKEN_PATH, WEB_CHANNELS_PATH } from '@we
 import { browserHeaders, startSystem, type SystemOptions, type SystemUnderTest } from '@webchat/test-harness';
 import { startEdge, type EdgeOptions, type EdgeUnderTest } from '@webchat/test-harness';
 import { send } from './client';
-import { SecretWatch, watchSignals, type LogLine } from './leaks';
+import { SecretWatch, watchSignals, type LogLine } from '@webchat/test-harness';
 
 export const TOKEN = WEBCHAT_TOKEN_PATH;
 export const REFRESH = WEBCHAT_REFRESH_PATH;

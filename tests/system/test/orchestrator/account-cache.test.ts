@@ -4,7 +4,7 @@ import path from 'node:path';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
 import { publicKeyFile, SERVICE_NAMES } from '@webchat/service-auth';
 import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
-import { browserHeaders, call, startOrchestratorProcess, startOwnCluster, startSystem, type SystemUnderTest } from '@webchat/test-harness';
+import { browserHeaders, call, removeOwnClusters, startOrchestratorProcess, startOwnCluster, startSystem, type SystemUnderTest } from '@webchat/test-harness';
 
 const mintAt = (baseUrl: string, deploymentKey: string) => call(`${baseUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
 
@@ -53,6 +53,9 @@ describe('account configuration cache', () => {
 });
 
 describe('with two orchestrator processes', () => {
+  // Also when the test times out before its `finally`: the cluster of its own must not outlive the run.
+  afterAll(removeOwnClusters);
+
   test('a key revoked with the CLI is refused by both within 1 s; after a Postgres restart no stale entry is served', async () => {
     const cluster = await startOwnCluster('orchestrator-cache-');
     const url = cluster.url;

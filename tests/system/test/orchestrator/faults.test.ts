@@ -5,9 +5,7 @@ import { PassThrough } from 'node:stream';
 import { ldLogger } from '@webchat/orchestrator/src/data-access/launchdarkly';
 import { WEBCHAT_TOKEN_PATH } from '@webchat/contracts';
 import { getFreePort } from '@webchat/testkit';
-import { startOwnCluster } from '@webchat/test-harness';
-import { browserHeaders, startSystem, type SystemUnderTest } from '@webchat/test-harness';
-import { call } from '@webchat/test-harness';
+import { browserHeaders, call, removeOwnClusters, startOwnCluster, startSystem, type SystemUnderTest } from '@webchat/test-harness';
 
 const mint = (system: SystemUnderTest, deploymentKey: string) =>
   call(`${system.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: { ...browserHeaders(), origin: 'https://shop.example.com' } });
@@ -103,6 +101,9 @@ describe('when LaunchDarkly is not initialised, the configured fallback decides'
 });
 
 describe('when Postgres goes down', () => {
+  // Also when the test times out before its `finally`: the cluster of its own must not outlive the run.
+  afterAll(removeOwnClusters);
+
   test('then 503 store_unavailable within a bounded time and /readyz says not ready; it recovers by itself when Postgres is back', async () => {
     const cluster = await startOwnCluster('orchestrator-pg-');
     const system = await startSystem({ databaseUrl: cluster.url });

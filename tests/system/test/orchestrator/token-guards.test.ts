@@ -5,6 +5,12 @@ import { browserHeaders, call, counterTotal, startOrchestratorProcess, startSyst
 const FAILURE_LIMIT = 5;
 const thief = () => browserHeaders({ 'user-agent': 'Mozilla/5.0 (Thief) Gecko/20100101 Firefox/140.0' });
 const guest = (token: string, headers = browserHeaders()) => ({ ...headers, authorization: `Bearer ${token}` });
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The same token, spelled otherwise: the tag's last character (2 data bits, 4 spare) with its lowest spare bit set. */
+function respelled(token: string): string {
+  const last = token.at(-1)!;
+  return token.slice(0, -1) + BASE64URL_ALPHABET[BASE64URL_ALPHABET.indexOf(last) ^ 1];
+}
 
 /**
  * Issue 12, findings 3 and 4, across replicas: two real orchestrator processes (tsx src/start.ts, the
@@ -55,6 +61,19 @@ describe('with two orchestrator processes', () => {
       expect((await refreshAt(replica.url, deploymentKey, token)).body.code).toBe('token_revoked');
       expect((await call(`${replica.url}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey, previousToken: token }, headers: browserHeaders() })).body.code).toBe('token_revoked');
     }
+  });
+
+  test('when a stolen token is re-spelled (spare bits set in the last character of its tag), then no spelling but the minted one is a token: a variant is no fresh set of guesses', async () => {
+    const [a, b] = replicas;
+    const { deploymentKey } = await system.createAccount({ fingerprintSensitivity: 'low' });
+    const { token, sid } = await conversationFor(a!.url, deploymentKey);
+    const variant = respelled(token);
+    expect(Buffer.from(variant.split('.')[4]!, 'base64url')).toEqual(Buffer.from(token.split('.')[4]!, 'base64url'));
+    for (const replica of [a!, b!]) {
+      expect((await readAt(replica.url, variant, sid, thief())).body.code).toBe('token_invalid');
+      expect((await readAt(replica.url, variant, sid)).body.code).toBe('token_invalid');
+    }
+    expect((await readAt(a!.url, token, sid)).status).toBe(200);
   });
 
   test(`when a token has failed fewer than ${FAILURE_LIMIT} times, then its owner still uses it`, async () => {

@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Problem } from '@webchat/contracts';
-import { getFreePort } from '@webchat/testkit';
+import { REPO_ROOT, getFreePort } from '@webchat/testkit';
 import { startEdge, waitForLogLine, type EdgeUnderTest } from '@webchat/test-harness';
 import { postJson, rawRequest, type RawResponse } from '@webchat/test-harness';
 import { defaultHandler, startTinyUpstream, type TinyUpstream } from '@webchat/test-harness';
+import { loadStarshipLimits } from '@webchat/starship/src/config';
 
 /*
  * Starship's own behaviour, with real nginx in front of a small recording upstream: what it forwards,
@@ -359,4 +361,58 @@ describe('Starship rate limit on the token routes and conversation creation', ()
     expect(read.status).toBe(200);
     expect(upstream.seen.length).toBe(before + 1);
   });
+});
+
+describe("Starship's per-token limit, as configured (STARSHIP_TOKEN_USE_RATE, STARSHIP_TOKEN_USE_BURST)", () => {
+  let upstream: TinyUpstream;
+  let edge: EdgeUnderTest;
+  const messages = `/v2/WebChannels/CH${'1'.repeat(32)}/Messages`;
+  const read = (authorization: string) => rawRequest(edge.port, { path: messages, headers: { authorization } });
+
+  beforeAll(async () => {
+    upstream = await startTinyUpstream();
+    // Read from the environment as `pnpm start`, Starship alone and the image build read it.
+    const limits = loadStarshipLimits({ STARSHIP_TOKEN_USE_RATE: '1r/m', STARSHIP_TOKEN_USE_BURST: '2' });
+    edge = await startEdge({ orchestratorUpstream: `127.0.0.1:${upstream.port}`, ...limits });
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    await upstream?.close();
+  });
+
+  it('when one token goes over the configured rate and burst, then 429 rate_limited at the edge, however the header spells Bearer; another token is not held back', async () => {
+    const token = `eyJ${'a'.repeat(40)}.token-one`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await read(`Bearer ${token}`)).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    const seen = upstream.seen.length;
+    for (const spelling of [`Bearer ${token}`, `bearer ${token}`, `BEARER   ${token}`, `Bearer\t${token}`]) {
+      expectProblem(await read(spelling), 429, 'rate_limited');
+    }
+    expect(upstream.seen.length).toBe(seen);
+    expect((await read(`Bearer eyJ${'b'.repeat(40)}.token-two`)).status).toBe(200);
+  });
+});
+
+describe('Starship with an invalid limit', () => {
+  it.each([
+    ['STARSHIP_TOKEN_USE_RATE', 'fast'],
+    ['STARSHIP_TOKEN_USE_RATE', '0r/s'],
+    ['STARSHIP_TOKEN_USE_BURST', '0'],
+    ['STARSHIP_TOKEN_RATE', '10r/h'],
+    ['STARSHIP_TOKEN_BURST', 'many'],
+  ])('when %s is %j, then the configuration is refused naming the variable', (name, value) => {
+    expect(() => loadStarshipLimits({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  - ${name}: `));
+  });
+
+  it('when Starship alone is started with an invalid limit, then it exits 1 naming the variable, before nginx starts', () => {
+    const started = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/starship/src/start.ts')], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', STARSHIP_TOKEN_USE_RATE: '5 per second', STARSHIP_PREFIX: join(tmpdir(), 'starship-never-started') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: started.status, stderr: started.stderr }).toEqual({ status: 1, stderr: expect.stringContaining('STARSHIP_TOKEN_USE_RATE: must be a rate like 10r/s') });
+    expect(started.stderr).not.toContain('nginx on http');
+  }, 60_000);
 });

@@ -48,7 +48,7 @@ describe('renderStarshipConfig', () => {
     const out = join(dir, 'cli', 'starship.conf');
     const { stdout } = await promisify(execFile)(
       join(REPO, 'node_modules/.bin/tsx'),
-      ['services/starship/src/render.ts', '--out', out, '--upstream', 'localhost:4000', '--prefix', dir, '--token-rate', '5r/s', '--token-burst', '7', '--access-log', accessLog()],
+      ['services/starship/src/container-config.ts', '--out', out, '--upstream', 'localhost:4000', '--prefix', dir, '--token-rate', '5r/s', '--token-burst', '7', '--access-log', accessLog()],
       { cwd: REPO, encoding: 'utf8' },
     );
     expect(stdout).toContain('rendered container Starship config');

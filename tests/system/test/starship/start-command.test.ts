@@ -1,12 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenResponse } from '@webchat/contracts';
 import { REPO_ROOT, childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
-import { browserHeaders, call } from '@webchat/test-harness';
+import { SecretWatch, browserHeaders, call, describeLeak, logFileLines, watchSignals } from '@webchat/test-harness';
 import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
 import { localDatabaseUrl } from '@webchat/orchestrator/src/cli/config';
 
@@ -113,10 +113,23 @@ async function guestGetsEchoReply(ports: Ports, deploymentKey: string): Promise<
   throw new Error(`no reply from the echo bot within 30 s: ${JSON.stringify(await transcript())}`);
 }
 
+/** The development secrets the services generated for themselves (public keys are not secret). */
+function watchDevSecrets(watch: SecretWatch): void {
+  const dir = join(REPO, '.dev-secrets');
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.endsWith('.pub.pem')) continue;
+    const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    watch.add('key material', text.trim(), ...text.split('\n').filter((line) => !line.startsWith('-----')));
+  }
+}
+
 describe('the start command (pnpm start)', () => {
   let dataDir: string;
   let ports: Ports;
   let current: Runner | undefined;
+  /** Every token, identity, key and secret these runs saw; no log file may hold any of them. */
+  const watch = new SecretWatch();
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'webchat-start-'));
@@ -162,7 +175,10 @@ describe('the start command (pnpm start)', () => {
     });
     expect(minted.status).toBe(200);
     expect(minted.headers.get('access-control-allow-origin')).toBe(demoOrigin);
-    WebchatTokenResponse.parse(await minted.json());
+    const token = WebchatTokenResponse.parse(await minted.json());
+    watch.add('deployment key', key);
+    watch.add('agent key', /Demo agent key \(desk sign-in\)\s+(\S+)/.exec(plain)?.[1]);
+    await useAsAGuest(token, key as string, demoOrigin);
     const page = await (await fetch(`http://127.0.0.1:${ports.DEMO_ALT_PORT}/`)).text();
     expect(page).toContain(`"deploymentKey":"${key}"`);
 
@@ -189,6 +205,25 @@ describe('the start command (pnpm start)', () => {
     for (const port of Object.values(ports)) expect({ port, free: await isPortFree(port) }).toEqual({ port, free: true });
     current = undefined;
     return { startupMs, output: runner.output(), ...(bots ? { bots } : {}) };
+  }
+
+  /** What a guest does, so the services log the paths that see tokens and identities: a conversation, a message, a returning-guest mint. */
+  async function useAsAGuest(token: WebchatTokenResponse, deploymentKey: string, origin: string): Promise<void> {
+    watch.add('token', token.token);
+    watch.add('guest identity', token.identity);
+    const edge = `http://127.0.0.1:${ports.STARSHIP_PORT}`;
+    const headers = { ...browserHeaders(), origin, 'content-type': 'application/json' };
+    const guest = { ...headers, authorization: `Bearer ${token.token}` };
+    const created = await fetch(`${edge}/v2/WebChannels`, { method: 'POST', headers: guest, body: '{}' });
+    expect(created.status).toBe(201);
+    const { conversationSid } = (await created.json()) as { conversationSid: string };
+    const posted = await fetch(`${edge}/v2/WebChannels/${conversationSid}/Messages`, { method: 'POST', headers: guest, body: JSON.stringify({ body: 'Hello from the start-command test' }) });
+    expect(posted.status).toBe(201);
+    const returning = await fetch(`${edge}/v2/Webchat/Token`, { method: 'POST', headers, body: JSON.stringify({ deploymentKey, previousToken: token.token }) });
+    expect(returning.status).toBe(200);
+    const again = WebchatTokenResponse.parse(await returning.json());
+    expect(again.identity).toBe(token.identity);
+    watch.add('token', again.token);
   }
 
   it('starts everything, mints a token through Starship, and on SIGTERM stops every process it started', async () => {
@@ -238,4 +273,14 @@ describe('the start command (pnpm start)', () => {
       await new Promise<void>((done) => blocker.close(() => done()));
     }
   }, 60_000);
+
+  it('no line of any log file these runs wrote (services, Starship, PostgreSQL) holds a token, identity, key or secret', () => {
+    watchSignals(watch, browserHeaders());
+    watchDevSecrets(watch);
+    const lines = logFileLines(dataDir, (file) => file.includes('pgdata'));
+    // Every process wrote its file: the services, Starship's access log, PostgreSQL.
+    const sources = new Set(lines.map((entry) => entry.source));
+    for (const name of ['orchestrator.log', 'federated-auth.log', 'scoped-auth.log', 'starship.access.log']) expect([...sources]).toContainEqual(expect.stringContaining(name));
+    expect(watch.scan(lines).map(describeLeak)).toEqual([]);
+  });
 });

@@ -3,35 +3,24 @@
  * Starship nginx, the real widget bundle, the real services and Postgres. Only token storage and the
  * identity proofs are exercised here; the widget's UI has its own suite.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, getFreePort, startNginx, type NginxServer } from '@webchat/testkit';
-import { startSystem, type SystemUnderTest } from '@webchat/test-harness';
-import { prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
-import { buildWidget } from '@webchat/widget/build';
+import type { Page } from 'playwright-core';
 import { storageKey } from '@webchat/widget/src/constants';
 import type { StoredSession } from '@webchat/widget/src/storage';
+import { startBrowserStack, type BrowserStack } from './support/browser-stack';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const OTHER_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 const DAY = 86_400;
 
 jest.setTimeout(90_000);
 
-let system: SystemUnderTest;
-let nginx: NginxServer;
-let browser: Browser;
-let workDir: string;
-let account: { accountSid: string; deploymentKey: string };
+let stack: BrowserStack;
+let system: BrowserStack['system'];
+let account: BrowserStack['account'];
 let site: string;
 let identitySecret: string;
 /** scoped-auth's clock, moved back to mint "yesterday's" tokens. */
 let clockOffset = 0;
-const contexts: BrowserContext[] = [];
 
 /** A host page like a customer's: the script tag, and Webchat.init with an identity token when its server made one (here: in the URL fragment). */
 const hostPage = (starship: string, deploymentKey: string) => `<!doctype html>
@@ -43,55 +32,20 @@ const hostPage = (starship: string, deploymentKey: string) => `<!doctype html>
 </script></body></html>`;
 
 beforeAll(async () => {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  workDir = mkdtempSync(join(tmpdir(), 'widget-identity-'));
-  const assetsDir = join(workDir, 'assets');
-  const prefixDir = join(workDir, 'starship');
-  const [, started, port, sitePort, otherPort] = await Promise.all([
-    buildWidget({ outDir: assetsDir }),
-    startSystem({ scopedAuthNow: () => Math.floor(Date.now() / 1000) + clockOffset }),
-    getFreePort(),
-    getFreePort(),
-    getFreePort(),
-  ]);
-  system = started;
-  const starship = `http://localhost:${port}`;
-  site = `http://localhost:${sitePort}`;
-  system.setSecurityFlag(true);
-  account = await system.createAccount({ allowedOrigins: [site], fingerprintSensitivity: 'medium' });
-  identitySecret = await system.rotateIdentitySecret(account.accountSid);
-
-  prepareStarshipPrefix(prefixDir);
-  mkdirSync(join(prefixDir, 'demo'), { recursive: true });
-  writeFileSync(join(prefixDir, 'demo', 'index.html'), hostPage(starship, account.deploymentKey));
-  const configText = renderStarshipConfig({
-    mode: 'local',
-    listenPort: port,
-    prefixDir,
-    assetsDir,
-    orchestratorUpstream: new URL(system.orchestratorUrl).host,
-    demoPorts: [sitePort, otherPort],
-    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+  stack = await startBrowserStack({
+    system: { scopedAuthNow: () => Math.floor(Date.now() / 1000) + clockOffset },
+    account: (allowedSite) => ({ allowedOrigins: [allowedSite], fingerprintSensitivity: 'medium' }),
+    hostPage,
   });
-  [nginx, browser] = await Promise.all([
-    startNginx({ prefixDir, configText, port }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 }),
-  ]);
+  ({ system, account } = stack);
+  site = stack.allowedSite;
+  system.setSecurityFlag(true);
+  identitySecret = await system.rotateIdentitySecret(account.accountSid);
 });
 
-afterAll(async () => {
-  await Promise.allSettled(contexts.map((context) => context.close()));
-  await browser?.close();
-  await nginx?.stop();
-  await system?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
-async function newPage(userAgent?: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...(userAgent ? { userAgent } : {}) });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (userAgent?: string, locale?: string): Promise<Page> => stack.newPage({ ...(userAgent ? { userAgent } : {}), ...(locale ? { locale } : {}) });
 
 const widget = (page: Page) => page.locator('[data-webchat-widget]');
 const transcript = (page: Page) => widget(page).getByRole('log', { name: 'Conversation' });
@@ -128,12 +82,11 @@ test('a guest back the next day, its token long expired, keeps its identity thro
   }
 });
 
+const signedIdentity = (sub: string, name: string, email: string) =>
+  jwt.sign({ sub, name, email }, identitySecret, { algorithm: 'HS256', audience: account.accountSid, expiresIn: 600 });
+
 test('a page that passes an identity token skips the form and shows the trusted name; the same user in another browser is the same guest', async () => {
-  const identityToken = jwt.sign({ sub: 'customer-42', name: 'Ada Lovelace', email: 'ada@example.com' }, identitySecret, {
-    algorithm: 'HS256',
-    audience: account.accountSid,
-    expiresIn: 600,
-  });
+  const identityToken = signedIdentity('customer-42', 'Ada Lovelace', 'ada@example.com');
   const page = await newPage();
   await page.goto(`${site}/#${encodeURIComponent(identityToken)}`);
   await widget(page).locator('.wc-launcher').click();
@@ -151,4 +104,12 @@ test('a page that passes an identity token skips the form and shows the trusted 
   await widget(elsewhere).locator('.wc-launcher').click();
   await widget(elsewhere).locator('.wc-status').getByText('Signed in as Ada Lovelace').waitFor();
   expect((await stored(elsewhere))?.identity).toBe(session.identity);
+});
+
+test('a German browser is told who it is signed in as in German', async () => {
+  const page = await newPage(undefined, 'de-DE');
+  await page.goto(`${site}/#${encodeURIComponent(signedIdentity('customer-77', 'Emmy Noether', 'emmy@example.com'))}`);
+  await widget(page).locator('.wc-launcher').click();
+  await widget(page).locator('.wc-status').getByText('Angemeldet als Emmy Noether').waitFor();
+  expect(await widget(page).locator('.wc-status').textContent()).not.toContain('Signed in');
 });

@@ -4,19 +4,14 @@
  * sends event streams to orchestrator A (B only as a backup) and every other call to B (A as a backup), so the
  * guest's stream is held by one process while the agent posts through the other.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, getFreePort, startNginx, waitForHttp, type NginxServer } from '@webchat/testkit';
-import { startSystem, type SystemUnderTest } from '@webchat/test-harness';
-import { writeDemoSite } from '@webchat/starship/src/demo';
-import { prepareStarshipPrefix, renderStarshipConfig } from '@webchat/starship/src/render';
-import { buildWidget } from '@webchat/widget/build';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT, getFreePort, waitForHttp } from '@webchat/testkit';
+import type { SystemUnderTest } from '@webchat/test-harness';
+import { ARTIFACTS, startBrowserStack, type BrowserStack } from './support/browser-stack';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ARTIFACTS = join(REPO_ROOT, 'artifacts');
 const ORCHESTRATOR_DIR = join(REPO_ROOT, 'services/orchestrator');
 
 jest.setTimeout(90_000);
@@ -27,17 +22,13 @@ interface OrchestratorProcess {
   stderr: () => string;
 }
 
-let system: SystemUnderTest;
-let nginx: NginxServer;
-let browser: Browser;
-let workDir: string;
+let stack: BrowserStack;
 let starshipUrl: string;
 let allowedSite: string;
 let agentKey: string;
 let orchestrators: { a: OrchestratorProcess; b: OrchestratorProcess };
-const contexts: BrowserContext[] = [];
 
-async function startOrchestrator(keysDir: string): Promise<OrchestratorProcess> {
+async function startOrchestrator(system: SystemUnderTest, keysDir: string): Promise<OrchestratorProcess> {
   const port = await getFreePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join('src', 'start.ts')], {
     cwd: ORCHESTRATOR_DIR,
@@ -63,56 +54,30 @@ async function startOrchestrator(keysDir: string): Promise<OrchestratorProcess> 
 }
 
 beforeAll(async () => {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  workDir = mkdtempSync(join(tmpdir(), 'live-e2e-'));
-  const assetsDir = join(workDir, 'assets');
-  const prefixDir = join(workDir, 'starship');
-  const [, started, port, allowedPort, otherPort] = await Promise.all([buildWidget({ outDir: assetsDir }), startSystem(), getFreePort(), getFreePort(), getFreePort()]);
-  system = started;
-  starshipUrl = `http://localhost:${port}`;
-  allowedSite = `http://localhost:${allowedPort}`;
-  const account = await system.createAccount({ allowedOrigins: [allowedSite], fingerprintSensitivity: 'medium', welcomeMessage: 'Welcome to Acme! An agent will be with you shortly.' });
-  agentKey = (await system.addAgent(account.accountSid, 'Ada')).key;
-
-  const keysDir = join(workDir, 'keys');
-  mkdirSync(keysDir);
-  writeFileSync(join(keysDir, 'orchestrator.key.pem'), system.identities.privateKeys.orchestrator.export({ type: 'pkcs8', format: 'pem' }));
-  const [a, b] = await Promise.all([startOrchestrator(keysDir), startOrchestrator(keysDir)]);
-  orchestrators = { a, b };
-
-  prepareStarshipPrefix(prefixDir);
-  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
-  const configText = renderStarshipConfig({
-    mode: 'local',
-    listenPort: port,
-    prefixDir,
-    assetsDir,
-    orchestratorUpstream: `127.0.0.1:${b.port},backup=127.0.0.1:${a.port}`,
-    streamUpstream: `127.0.0.1:${a.port},backup=127.0.0.1:${b.port}`,
-    demoPorts: [allowedPort, otherPort],
-    ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
+  stack = await startBrowserStack({
+    account: (site) => ({ allowedOrigins: [site], fingerprintSensitivity: 'medium', welcomeMessage: 'Welcome to Acme! An agent will be with you shortly.' }),
+    async upstreams(system, workDir) {
+      const keysDir = join(workDir, 'keys');
+      mkdirSync(keysDir);
+      writeFileSync(join(keysDir, 'orchestrator.key.pem'), system.identities.privateKeys.orchestrator.export({ type: 'pkcs8', format: 'pem' }));
+      const [a, b] = await Promise.all([startOrchestrator(system, keysDir), startOrchestrator(system, keysDir)]);
+      orchestrators = { a, b };
+      return {
+        orchestratorUpstream: `127.0.0.1:${b.port},backup=127.0.0.1:${a.port}`,
+        streamUpstream: `127.0.0.1:${a.port},backup=127.0.0.1:${b.port}`,
+        stop() {
+          for (const p of [a, b]) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+        },
+      };
+    },
   });
-  [nginx, browser] = await Promise.all([
-    startNginx({ prefixDir, configText, port }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 }),
-  ]);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ({ starshipUrl, allowedSite } = stack);
+  agentKey = (await stack.system.addAgent(stack.account.accountSid, 'Ada')).key;
 });
 
-afterAll(async () => {
-  await Promise.allSettled(contexts.map((context) => context.close()));
-  await browser?.close();
-  await nginx?.stop();
-  for (const p of Object.values(orchestrators ?? {})) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-  await system?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-  contexts.push(context);
-  return context.newPage();
-}
+const newPage = (): Promise<Page> => stack.newPage();
 
 const widget = (page: Page) => page.locator('[data-webchat-widget]');
 const transcript = (page: Page) => widget(page).getByRole('log', { name: 'Conversation' });

@@ -4,7 +4,7 @@
  * demo page on an allowed and a not-allowed origin, and Debian Chromium driven by playwright-core.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
@@ -39,10 +39,24 @@ export interface BrowserStack {
   stop(): Promise<void>;
 }
 
-export async function startBrowserStack(options: {
+/** What Starship proxies to, when not the harness's orchestrator: e.g. orchestrator processes a test starts itself. */
+export interface Upstreams {
+  orchestratorUpstream: string;
+  streamUpstream?: string;
+  /** Stops them; runs before the system (and its database) is stopped. */
+  stop?: () => Promise<void> | void;
+}
+
+export interface BrowserStackOptions {
   system?: SystemOptions;
   account?: (allowedSite: string) => Parameters<SystemUnderTest['createAccount']>[0];
-} = {}): Promise<BrowserStack> {
+  /** The page the allowed site serves; default the demo page (services/starship/src/demo.ts). */
+  hostPage?: (starshipUrl: string, deploymentKey: string) => string;
+  /** Starts what Starship proxies to, once the system and the account exist; `workDir` is removed on stop. */
+  upstreams?: (system: SystemUnderTest, workDir: string) => Promise<Upstreams>;
+}
+
+export async function startBrowserStack(options: BrowserStackOptions = {}): Promise<BrowserStack> {
   // Installs Debian chromium (and the rest) when missing; silent and quick when present.
   execFileSync('bash', [join(REPO_ROOT, 'scripts/ensure-system-deps.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const workDir = mkdtempSync(join(tmpdir(), 'widget-e2e-'));
@@ -60,14 +74,22 @@ export async function startBrowserStack(options: {
   const refusedSite = `http://localhost:${refusedPort}`;
   const account = await system.createAccount(options.account?.(allowedSite) ?? { allowedOrigins: [allowedSite] });
 
+  const upstreams: Upstreams = (await options.upstreams?.(system, workDir)) ?? { orchestratorUpstream: new URL(system.orchestratorUrl).host };
+
   prepareStarshipPrefix(prefixDir);
-  writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
+  if (options.hostPage) {
+    mkdirSync(join(prefixDir, 'demo'), { recursive: true });
+    writeFileSync(join(prefixDir, 'demo', 'index.html'), options.hostPage(starshipUrl, account.deploymentKey));
+  } else {
+    writeDemoSite(join(prefixDir, 'demo'), { deploymentKey: account.deploymentKey, baseUrl: starshipUrl, allowedOrigins: [allowedSite] });
+  }
   const configText = renderStarshipConfig({
     mode: 'local',
     listenPort: port,
     prefixDir,
     assetsDir,
-    orchestratorUpstream: new URL(system.orchestratorUrl).host,
+    orchestratorUpstream: upstreams.orchestratorUpstream,
+    ...(upstreams.streamUpstream ? { streamUpstream: upstreams.streamUpstream } : {}),
     demoPorts: [allowedPort, refusedPort],
     // nginx started as root hands its workers to `nobody`, who cannot read our 0700 temp folder.
     ...(process.getuid?.() === 0 ? { workerUser: 'root' } : {}),
@@ -99,6 +121,7 @@ export async function startBrowserStack(options: {
       await Promise.allSettled(contexts.map((context) => context.close()));
       await browser.close();
       await nginx.stop();
+      await upstreams.stop?.();
       await system.stop();
       rmSync(workDir, { recursive: true, force: true });
     },

@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
 /**
  * Everything secret a test saw or made (tokens, deployment keys, service JWTs, key material, raw
  * fingerprint signals), and a scan of log lines for any of it or anything shaped like it.
  */
-export type SecretKind = 'token' | 'deployment key' | 'service token' | 'key material' | 'fingerprint signal' | 'guest identity' | 'identity secret';
+export type SecretKind = 'token' | 'deployment key' | 'agent key' | 'service token' | 'key material' | 'fingerprint signal' | 'guest identity' | 'identity secret';
 
 export interface LogLine {
   source: string;
@@ -24,6 +27,9 @@ const SHAPES: Array<{ what: string; pattern: RegExp }> = [
   // The logger keeps `dk_` and four characters; a full key is `dk_` and 32 base64url characters.
   { what: 'a full deployment key', pattern: /dk_[A-Za-z0-9_-]{16,}/ },
 ];
+
+/** One leak as a report line: where, what kind, and the line (so a failure names what to fix). */
+export const describeLeak = (leak: Leak) => `${leak.source}: ${leak.kind} (${leak.what}) in ${leak.line}`;
 
 export class SecretWatch {
   private readonly secrets = new Map<string, SecretKind>();
@@ -63,4 +69,17 @@ export const SIGNAL_HEADERS = ['user-agent', 'accept-language', 'x-webchat-sec-u
 
 export function watchSignals(watch: SecretWatch, headers: Record<string, string>): void {
   for (const name of SIGNAL_HEADERS) watch.add('fingerprint signal', headers[name]);
+}
+
+/** Every non-empty line of the log files under `dir` (any depth) whose names end in `.log`, by file. */
+export function logFileLines(dir: string, skip: (relativePath: string) => boolean = () => false): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.log')) continue;
+    const file = join(entry.parentPath, entry.name);
+    const source = relative(dir, file);
+    if (skip(source)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (line) lines.push({ source, line });
+  }
+  return lines;
 }

@@ -1,0 +1,3 @@
+export * from './env-file';
+export * from './make-env';
+export * from './build-service';
