@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     startDatabase(config, (line) => say(paint('gray', line))),
   );
   running.postgres = postgres;
-  const demo = await step('database migrated and demo account seeded', () => prepareDemoData(databaseUrl, demoOrigin(config)));
+  const demo = await step('database migrated and demo account seeded', () => prepareDemoData(databaseUrl, demoOrigin(config), { echoBot: config.echoBot !== undefined }));
 
   const tsxLoader = require.resolve('tsx', { paths: [config.repo] });
   const specs: Array<{ name: string; port: number; color: 'magenta' | 'blue' | 'cyan' | 'green'; dir?: string; entry?: string }> = [
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   if (config.echoBot) {
     const sink = new LogSink('echo-bot', 'green', join(config.dataDir, 'logs', 'echo-bot.log'));
     running.sinks.push(sink);
-    const bot = await step('echo bot connected (agent "Echo", webhook on message.created)', () => startEchoBot(config, demo.accountSid, databaseUrl, sink, tsxLoader));
+    const bot = await step('echo bot connected (agent "Echo", webhook on message.created)', () => startEchoBot(config, demo, databaseUrl, sink, tsxLoader));
     running.services.push(bot);
     void bot.exited.then(() => {
       if (!stopping) void shutdown(`echo-bot ${bot.describeExit()} unexpectedly`, 1);

@@ -11,6 +11,8 @@ export interface DemoAccount {
   deploymentKey: string;
   /** The demo agent's key, for the desk. */
   agentKey: string;
+  /** The demo bot "Echo"'s key, when the echo bot runs (WEBCHAT_ECHO_BOT=1). */
+  echoBotKey?: string;
 }
 
 /** The private cluster in `<data>/local-pg` (made on first use), unless DATABASE_URL names a server. */
@@ -37,12 +39,12 @@ export async function admin(args: string[], url: string): Promise<string> {
 }
 
 /**
- * Creates the database when missing, applies the migrations, and seeds the demo account. The seed
- * allows http://localhost:3000; when the demo site runs on another port that origin follows it.
+ * Creates the database when missing, applies the migrations, and seeds the demo account (and, for the echo bot,
+ * its bot agent). The seed allows http://localhost:3000; when the demo site runs on another port that origin follows it.
  */
-export async function prepareDemoData(url: string, demoOrigin: string): Promise<DemoAccount> {
+export async function prepareDemoData(url: string, demoOrigin: string, options: { echoBot?: boolean } = {}): Promise<DemoAccount> {
   await admin(['migrate', '--create-database'], url);
-  const seeded = JSON.parse(await admin(['seed-demo', '--json'], url)) as DemoAccount;
+  const seeded = JSON.parse(await admin(['seed-demo', '--json', ...(options.echoBot ? ['--echo-bot'] : [])], url)) as DemoAccount;
   if (seeded.allowedOrigins.length === 1 && seeded.allowedOrigins[0] === demoOrigin) return seeded;
   await admin(['config', 'set', seeded.accountSid, '--origins', demoOrigin], url);
   return { ...seeded, allowedOrigins: [demoOrigin] };

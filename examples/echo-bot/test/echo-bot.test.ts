@@ -19,6 +19,7 @@ let apiStatus = 201;
 let api: http.Server;
 let bot: http.Server;
 let botUrl: string;
+let botLog: string[] = [];
 
 const listen = (server: http.Server) =>
   new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
@@ -29,11 +30,16 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       replies.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
-      res.writeHead(apiStatus, { 'content-type': 'application/json' }).end('{}');
+      // As the agent API answers: a problem (RFC 9457) with a stable code for every error.
+      if (apiStatus >= 400) {
+        res.writeHead(apiStatus, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Refused', status: apiStatus, code: `refused_${apiStatus}`, detail: 'details that are not logged' }));
+      } else {
+        res.writeHead(apiStatus, { 'content-type': 'application/json' }).end('{}');
+      }
     });
   });
   const apiPort = await listen(api);
-  bot = createEchoBot({ webhookSecret: secret, apiBaseUrl: `http://127.0.0.1:${apiPort}`, agentKey });
+  bot = createEchoBot({ webhookSecret: secret, apiBaseUrl: `http://127.0.0.1:${apiPort}`, agentKey }, (line) => botLog.push(line));
   botUrl = `http://127.0.0.1:${await listen(bot)}/webhooks`;
 });
 
@@ -44,16 +50,17 @@ afterAll(async () => {
 beforeEach(() => {
   replies = [];
   apiStatus = 201;
+  botLog = [];
 });
 
 const eventId = () => `EV${randomBytes(16).toString('hex')}`;
 function message(author: string, body: string, id = eventId()) {
   return { id, type: 'message.created', createdAt: new Date().toISOString(), accountSid: `AC${'0'.repeat(32)}`, data: { messageSid: `IM${'1'.repeat(32)}`, conversationSid, author, body, createdAt: new Date().toISOString() } };
 }
-async function deliver(event: { id: string }, signWith = secret) {
+async function deliver(event: { id: string }, signWith = secret, to = botUrl) {
   const body = JSON.stringify(event);
   const now = new Date();
-  const response = await fetch(botUrl, {
+  const response = await fetch(to, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -109,5 +116,32 @@ describe('echo bot', () => {
     apiStatus = 201;
     expect(await deliver(event)).toBe(204);
     expect(replies.map((r) => r.body.body)).toEqual(['Echo: retry me', 'Echo: retry me']);
+  });
+
+  it.each([400, 403, 404, 422])('when the agent API refuses the reply with %i, then the event is acknowledged (204, not retried for a day) and only the status and code are logged', async (status) => {
+    apiStatus = status;
+    const event = message('guest', 'a secret question');
+    expect(await deliver(event)).toBe(204);
+    expect(replies).toHaveLength(1);
+    expect(botLog).toEqual([`event ${event.id}: reply ${status} (refused_${status}), refused for good: acknowledged, not retried`]);
+    expect(botLog.join('\n')).not.toMatch(/secret question|details that are not logged|wk_/);
+  });
+
+  it.each([500, 502, 503, 408, 429])('when the agent API answers %i, then the bot answers 503 so the dispatcher retries the event', async (status) => {
+    apiStatus = status;
+    expect(await deliver(message('guest', 'later please'))).toBe(503);
+  });
+
+  it('when the agent API cannot be reached, then the bot answers 503 so the dispatcher retries the event', async () => {
+    const closed = http.createServer();
+    const port = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve)); // a port nothing listens on any more
+    const lonely = createEchoBot({ webhookSecret: secret, apiBaseUrl: `http://127.0.0.1:${port}`, agentKey });
+    const lonelyUrl = `http://127.0.0.1:${await listen(lonely)}/webhooks`;
+    try {
+      expect(await deliver(message('guest', 'anyone?'), secret, lonelyUrl)).toBe(503);
+    } finally {
+      await new Promise((resolve) => lonely.close(resolve));
+    }
   });
 });

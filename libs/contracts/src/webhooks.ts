@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccountSid, ConversationSid, IsoDateTime, MessageSid } from './common';
+import { AgentSid, AuthorKind } from './conversations';
 
 /**
  * What a webhook receiver gets: one JSON event per POST, signed per Standard Webhooks. The same event keeps the
@@ -7,8 +8,14 @@ import { AccountSid, ConversationSid, IsoDateTime, MessageSid } from './common';
  */
 const EventId = z.string().regex(/^EV[0-9a-f]{32}$/).describe('Event id; equals the webhook-id header');
 
+/*
+ * Strict objects: the description says exactly what is sent (`additionalProperties: false`), and the system
+ * tests parse every delivered event with it, so a field added to an event without documenting it fails there.
+ * The `data` shapes are written by the database (migrations: conversation events, agents) and by the inbox when
+ * an agent closes a conversation.
+ */
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
-  z.object({
+  z.strictObject({
     id: EventId,
     type: z.literal(type),
     createdAt: IsoDateTime.describe('When the event happened (the change was committed in the same transaction)'),
@@ -18,19 +25,36 @@ const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
 
 export const ConversationCreatedEvent = envelope(
   'conversation.created',
-  z.object({ conversationSid: ConversationSid, accountSid: AccountSid, customerFriendlyName: z.string().nullable(), createdAt: IsoDateTime }),
+  z.strictObject({
+    conversationSid: ConversationSid,
+    accountSid: AccountSid,
+    customerFriendlyName: z.string().nullable().describe('The name the guest gave, if any'),
+    createdAt: IsoDateTime,
+  }),
 );
 export const MessageCreatedEvent = envelope(
   'message.created',
-  z.object({
+  z.strictObject({
     messageSid: MessageSid,
     conversationSid: ConversationSid,
-    author: z.string().describe('guest, system, or the agent/bot that wrote it'),
+    author: AuthorKind.describe('guest, system, or agent/bot (then authorName and agentSid say which)'),
+    authorName: z.string().nullable().describe("The agent's or bot's name when it wrote the message; null for guest and system messages"),
+    agentSid: AgentSid.nullable().describe('The agent or bot that wrote it; null for guest and system messages'),
     body: z.string(),
     createdAt: IsoDateTime,
   }),
 );
-export const ConversationClosedEvent = envelope('conversation.closed', z.looseObject({ conversationSid: ConversationSid }));
+export const ConversationClosedEvent = envelope(
+  'conversation.closed',
+  z.strictObject({
+    conversationSid: ConversationSid,
+    accountSid: AccountSid,
+    closedAt: IsoDateTime,
+    closedBy: z
+      .strictObject({ kind: z.enum(['agent', 'bot']), agentSid: AgentSid, name: z.string() })
+      .describe('The agent or bot that closed it, with its name at the time'),
+  }),
+);
 
 export const WebhookEvent = z.discriminatedUnion('type', [ConversationCreatedEvent, MessageCreatedEvent, ConversationClosedEvent]);
 export type WebhookEvent = z.infer<typeof WebhookEvent>;

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
-import { createServiceApp, listen, requireCaller, type RunningServer } from '@webchat/http-kit';
+import { SERVER_KEEP_ALIVE_TIMEOUT_MS, createServiceApp, listen, requireCaller, type RunningServer } from '@webchat/http-kit';
 import { createLogger, requestContext } from '@webchat/logger';
 import { ServiceTokenSigner, ServiceTokenVerifier } from '@webchat/service-auth';
-import { CLIENT_IDLE_SOCKET_TIMEOUT_MS, InternalClient } from '../src';
+import { CLIENT_IDLE_SOCKET_TIMEOUT_MS, CLIENT_KEEP_ALIVE_MARGIN_MS, InternalClient } from '../src';
 
 const Echo = z.strictObject({ caller: z.string(), requestId: z.string().optional(), body: z.unknown() });
 const Ok = z.strictObject({ ok: z.literal(true) });
@@ -56,8 +57,13 @@ async function startCallee(keepAliveTimeoutMs?: number) {
   });
   const running = await listen({ app, port: 0, ...(keepAliveTimeoutMs ? { keepAliveTimeoutMs } : {}) });
   let connections = 0;
-  running.server.on('connection', () => (connections += 1));
-  return { running, connections: () => connections };
+  /** When a client ended a connection (its FIN reached us), oldest first. */
+  const endedByClient: number[] = [];
+  running.server.on('connection', (socket: Socket) => {
+    connections += 1;
+    socket.once('end', () => endedByClient.push(Date.now()));
+  });
+  return { running, connections: () => connections, endedByClient: () => endedByClient };
 }
 
 /** A port nothing listens on: bound, then released. */
@@ -165,19 +171,16 @@ describe('InternalClient', () => {
     const own = await startCallee(3000);
     const idle = clientFor(own.running.url);
     try {
-      expect(CLIENT_IDLE_SOCKET_TIMEOUT_MS).toBeLessThan(10_000);
+      expect(CLIENT_IDLE_SOCKET_TIMEOUT_MS).toBeLessThan(SERVER_KEEP_ALIVE_TIMEOUT_MS);
       await idle.post('/ok', {}, Ok);
-      const sockets = Object.values(idle.agent.freeSockets).flat();
-      expect(sockets.length).toBeGreaterThan(0);
-      for (const socket of sockets) {
-        expect(socket?.timeout).toBeGreaterThan(0);
-        expect(socket?.timeout).toBeLessThan(own.running.server.keepAliveTimeout);
-      }
-      // and against a server with the default keep-alive timeout
-      await client.post('/ok', {}, Ok);
-      for (const socket of Object.values(client.agent.freeSockets).flat()) expect(socket?.timeout).toBeLessThan(callee.running.server.keepAliveTimeout);
+      const answeredAt = Date.now();
+      // The server announces 3 s (Keep-Alive: timeout=3); the client closes first, so it never writes into a closing socket.
+      while (own.endedByClient().length === 0 && Date.now() - answeredAt < 3500) await delay(25);
+      expect(own.endedByClient()).toHaveLength(1);
+      expect(own.endedByClient()[0]! - answeredAt).toBeLessThan(3000 - CLIENT_KEEP_ALIVE_MARGIN_MS / 2);
+      expect(own.connections()).toBe(1);
     } finally {
-      idle.close();
+      await idle.close();
       await own.running.close();
     }
   });

@@ -19,9 +19,13 @@ export class OpenApiChecker {
   static async fetch(baseUrl: string): Promise<OpenApiChecker> {
     const response = await fetch(`${baseUrl}/openapi.json`);
     if (response.status !== 200) throw new Error(`GET /openapi.json answered ${response.status}`);
-    const doc = (await response.json()) as OpenApiDoc;
+    return OpenApiChecker.of((await response.json()) as OpenApiDoc);
+  }
+
+  /** A document already in hand (a service's own builder, as its /openapi.json serves it). */
+  static of(doc: OpenApiDoc): OpenApiChecker {
     if (typeof doc.openapi !== 'string' || !doc.openapi.startsWith('3.1')) throw new Error('not an OpenAPI 3.1 document');
-    return new OpenApiChecker(doc);
+    return new OpenApiChecker(JSON.parse(JSON.stringify(doc)) as OpenApiDoc);
   }
 
   get document(): OpenApiDoc {
@@ -53,6 +57,19 @@ export class OpenApiChecker {
       throw new Error(`${key} does not match its schema: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`);
     }
   }
+
+  /** Throws unless the `webhooks` section documents this event type and the delivered body matches its schema. */
+  checkWebhook(type: string, body: unknown): void {
+    const schema = this.doc.webhooks?.[type]?.post?.requestBody?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`webhook ${type} is not documented`);
+    const key = `webhook ${type}`;
+    let validate = this.compiled.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(rebase(schema) as object);
+      this.compiled.set(key, validate);
+    }
+    if (!validate(body)) throw new Error(`${key} does not match its schema: ${this.ajv.errorsText(validate.errors, { separator: '; ' })}`);
+  }
 }
 
 const DOC_ID = 'openapi.json';
@@ -61,6 +78,7 @@ export interface OpenApiDoc {
   openapi: string;
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
   components?: unknown;
+  webhooks?: Record<string, { post?: { requestBody?: { content?: Record<string, { schema: unknown }> } } }>;
 }
 
 /** `#/components/...` refs point into the document; once a schema is compiled on its own they must name it. */

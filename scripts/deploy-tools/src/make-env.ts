@@ -31,7 +31,7 @@ export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): E
     { name: 'COMPOSE_PROJECT_NAME', value: 'webchat', comment: 'The Compose project: containers, networks and the volume are named after it.' },
     { name: 'POSTGRES_PASSWORD', value: randomBytes(24).toString('hex'), comment: 'Password of the compose Postgres (also in DATABASE_URL). Set when its volume is first created.' },
     { name: 'FINGERPRINT_SECRET', value: randomBytes(32).toString('base64url'), comment: "orchestrator: HMAC key of the guests' fingerprints." },
-    { name: 'IDENTITY_SECRETS_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator and its CLI: AES-256-GCM key the accounts' identity secrets are stored under." },
+    { name: 'IDENTITY_SECRETS_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator, its CLI and the webhook dispatcher: AES-256-GCM key identity secrets and webhook signing secrets are stored under." },
   ];
   for (const service of SERVICE_TOKEN_CALLERS) {
     const { privateKeyPem } = generateServiceKeyPair();

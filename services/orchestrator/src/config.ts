@@ -44,7 +44,7 @@ export const orchestratorEnv = z.object({
   IDENTITY_SECRETS_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url (43 characters)')
-    .describe("AES-256-GCM key the accounts' identity secrets are stored under. Secret; generated in development. The CLI needs the same value"),
+    .describe("AES-256-GCM key the accounts' identity secrets (and webhook signing secrets) are stored under. Secret; generated in development. The CLI and the webhook dispatcher need the same value"),
   BODY_LIMIT_BYTES: envInt(32 * 1024, { min: 1024, max: 1024 * 1024 }).describe("Largest request body; Starship's client_max_body_size matches it"),
   GUEST_MESSAGE_LIMIT: envInt(30, { min: 1, max: 10_000 }).describe('Guest messages one conversation accepts per window; beyond it 429 rate_limited with Retry-After'),
   GUEST_MESSAGE_WINDOW_SECONDS: envInt(60, { min: 1, max: 86_400 }).describe('The fixed window GUEST_MESSAGE_LIMIT counts in'),
@@ -67,9 +67,13 @@ export interface OrchestratorConfig extends z.output<typeof orchestratorEnv> {
 
 export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'IDENTITY_SECRETS_KEY', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
 
-/** The CLI (which writes identity secrets) and the orchestrator (which reads them) share this dev key. */
+/** The CLI (which seals identity and webhook secrets), the orchestrator and the dispatcher (which open them) share this dev key. */
 export const devIdentitySecretsKey = (devDir: string) =>
   ensureDevSecret(devDir, 'orchestrator/identity-secrets-key', () => randomBytes(32).toString('base64url'));
+
+/** Outside production an unset IDENTITY_SECRETS_KEY is the dev key, so the CLI, the dispatcher and the orchestrator agree. */
+export const withDevIdentitySecretsKey = (env: NodeJS.ProcessEnv, devDir: string): NodeJS.ProcessEnv =>
+  isProductionEnv(env) || env.IDENTITY_SECRETS_KEY ? env : { ...env, IDENTITY_SECRETS_KEY: devIdentitySecretsKey(devDir) };
 
 /** Development only: secrets generated once into the git-ignored dev-secrets folder. */
 function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.ProcessEnv {

@@ -57,4 +57,22 @@ describe('webchat-admin agents', () => {
     const agents = await createAgentRepository(db).listAgents(DEMO_ACCOUNT_SID);
     expect(agents).toHaveLength(1);
   });
+
+  it('when seed-demo --echo-bot runs at every start (WEBCHAT_ECHO_BOT=1 npm start), then the demo account keeps one bot "Echo" with the same key, re-added with it if removed', async () => {
+    const first = JSON.parse((await cli('seed-demo', '--echo-bot', '--json')).stdout);
+    const second = JSON.parse((await cli('seed-demo', '--echo-bot', '--json')).stdout);
+    expect(first.echoBotKey).toMatch(/^wk_/);
+    expect(second.echoBotKey).toBe(first.echoBotKey);
+    expect(second.agentKey).not.toBe(second.echoBotKey);
+    const bots = async () => (await createAgentRepository(db).listAgents(DEMO_ACCOUNT_SID)).filter((agent) => agent.kind === 'bot');
+    const [bot] = await bots();
+    expect((await bots()).map((agent) => agent.friendlyName)).toEqual(['Echo']);
+    expect((await createAgentRepository(db).findAgentByKey(first.echoBotKey))?.agentSid).toBe(bot!.agentSid);
+
+    await createAgentRepository(db).removeAgent(bot!.agentSid);
+    const third = JSON.parse((await cli('seed-demo', '--echo-bot', '--json')).stdout);
+    expect(third.echoBotKey).toBe(first.echoBotKey);
+    expect((await bots()).map((agent) => agent.friendlyName)).toEqual(['Echo']);
+    expect(JSON.parse((await cli('seed-demo', '--json')).stdout)).not.toHaveProperty('echoBotKey');
+  });
 });

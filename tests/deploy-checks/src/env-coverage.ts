@@ -56,7 +56,7 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
   },
   'webchat-admin': {
     WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
-    IDENTITY_SECRETS_KEY: 'only `identity-secret` commands need it; migrations and seed-demo run without it',
+    IDENTITY_SECRETS_KEY: 'only commands that make a secret (identity-secret rotate, webhooks add/rotate-secret) need it; migrations and seed-demo run without it (the dispatcher seals older webhook secrets at start)',
   },
   'webhook-dispatcher': {
     WEBHOOK_SWEEP_GRACE_SECONDS: '30 s after a delivery was due, its dispatcher is taken for dead; tuned with the code',

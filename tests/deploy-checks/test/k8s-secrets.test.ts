@@ -15,6 +15,7 @@ import { repoPath } from '../src/paths';
 import { loadFederatedAuthConfig } from '@webchat/federated-auth/src/config';
 import { loadCliConfig } from '@webchat/orchestrator/src/cli/config';
 import { loadOrchestratorConfig } from '@webchat/orchestrator/src/config';
+import { loadDispatcherConfig } from '@webchat/orchestrator/src/webhooks/config';
 import { loadScopedAuthConfig } from '@webchat/scoped-auth/src/config';
 
 const DATABASE_URL = 'postgres://webchat:s3cret@10.20.0.5:5432/webchat';
@@ -160,6 +161,12 @@ describe('the prod pods with those Secrets mounted and injected', () => {
     expect(config).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: DATABASE_URL, LAUNCHDARKLY_SDK_KEY: 'sdk-test-key', HOST: '0.0.0.0' });
     expect(config.FINGERPRINT_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(config.IDENTITY_SECRETS_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('the webhook dispatcher gets the database URL and the key webhook secrets are sealed with, the same as the orchestrator\'s', () => {
+    const dispatcher = loadDispatcherConfig(podEnvironment('Deployment', 'webhook-dispatcher'));
+    expect(dispatcher).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: DATABASE_URL, WEBHOOK_ALLOW_LOCAL_URLS: false });
+    expect(dispatcher.IDENTITY_SECRETS_KEY).toBe(loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator')).IDENTITY_SECRETS_KEY);
   });
 
   test('the migrations Job reads the same database URL', () => {

@@ -26,6 +26,13 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
   beforeAll(async () => {
     stack = await startStack({ edge: { tokenRate: DEFAULTS.tokenRate, tokenBurst: DEFAULTS.tokenBurst } });
     key = (await stack.system.createAccount()).deploymentKey;
+    // A warm chain (connections open, code compiled): the bursts below measure the edge's budget, and a cold first
+    // mint on a busy machine can outlast the internal deadline (504) without telling anything about the limit.
+    for (let i = 0; i < 3; i += 1) {
+      sent += 1;
+      const warm = await send(stack.edge.port, { method: 'POST', path: TOKEN, body: JSON.stringify({ deploymentKey: key }), headers: { ...browserHeaders(), 'content-type': 'application/json' }, localAddress: '127.0.0.254' });
+      expect(warm.status).toBe(200);
+    }
   });
 
   afterAll(async () => {
@@ -60,7 +67,8 @@ describe(`rate limits at Starship's production setting (${DEFAULTS.tokenRate}, b
   function expectLimited(responses: RawResponse[], admittedStatus: number): { admitted: number; limited: number } {
     const limited = responses.filter((r) => r.status === 429);
     const admitted = responses.filter((r) => r.status === admittedStatus);
-    expect(limited.length + admitted.length).toBe(responses.length);
+    // Anything else is named with its problem, so a failure says what was answered instead.
+    expect(responses.filter((r) => r.status !== 429 && r.status !== admittedStatus).map((r) => `${r.status} ${r.text.slice(0, 120)}`)).toEqual([]);
     // The burst and the request the rate allows, plus what the rate refills while the burst is being sent.
     expect(admitted.length).toBeGreaterThanOrEqual(DEFAULTS.tokenBurst);
     expect(admitted.length).toBeLessThanOrEqual(DEFAULTS.tokenBurst + 2 + Math.ceil((lastBurstMs / 1000) * PER_SECOND));

@@ -4,7 +4,7 @@ import { generateIdentitySecret, type IdentitySecretRepository, type IdentitySec
 import { NotFoundError } from '../data-access/errors';
 import { flag, integerOption, listOption, nullableOption, parse, stringOption, UsageError, type Parsed } from './args';
 import { formatAccount, formatAgent, formatKey, toJson } from './format';
-import { seedDemo, seedDemoAgent } from './seed-demo';
+import { seedDemo, seedDemoAgent, seedDemoEchoBot } from './seed-demo';
 import type { RefusedOriginRepository } from '../data-access/refused-origins';
 import { WIDGET_COMMANDS, widgetFlagOptions, widgetFromFlags } from './widget-commands';
 import { WEBHOOK_COMMANDS, type WebhookCommandContext } from './webhook-commands';
@@ -181,17 +181,19 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   async 'seed-demo'(argv, context) {
-    const parsed = parse(argv, JSON_FLAG, NONE);
+    const parsed = parse(argv, { ...JSON_FLAG, 'echo-bot': { type: 'boolean' } }, NONE);
     const seed = await seedDemo(await context.repository(), context.devSecretsDir);
     const agentKey = await seedDemoAgent(await context.agents(), context.devSecretsDir);
+    const echoBotKey = flag(parsed, 'echo-bot') ? await seedDemoEchoBot(await context.agents(), context.devSecretsDir) : undefined;
     if (flag(parsed, 'json')) {
-      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState, agentKey }));
+      context.out(toJson({ accountSid: seed.account.accountSid, allowedOrigins: seed.account.allowedOrigins, deploymentKey: seed.key, keyState: seed.keyState, agentKey, ...(echoBotKey ? { echoBotKey } : {}) }));
       return;
     }
     context.note(`Demo account ready (key ${seed.keyState}; kept in ${context.devSecretsDir}, so every run prints the same key):`);
     context.out(formatAccount(seed.account));
     context.out(`Deployment key: ${seed.key}`);
     context.out(`Demo agent key (desk at /desk/): ${agentKey}`);
+    if (echoBotKey) context.out(`Demo bot "Echo" key (examples/echo-bot): ${echoBotKey}`);
   },
   ...WEBHOOK_COMMANDS,
 };

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { defaultDevSecretsDir, envPort, isProductionEnv, loadConfig } from '@webchat/config';
-import { devIdentitySecretsKey, orchestratorEnv } from '../config';
+import { orchestratorEnv, withDevIdentitySecretsKey } from '../config';
 
 /** The local system's Postgres (`npm start`'s private cluster) on the port `WEBCHAT_PG_PORT` moves it to. */
 export const localDatabaseUrl = (port: number) => `postgres://postgres@127.0.0.1:${port}/webchat`;
 
 /**
  * The CLI's whole environment: where the database is (the local private cluster by default), and the
- * key identity secrets are sealed with (the orchestrator's). Only the identity-secret commands need the
- * key, so migrations run without it; in development it is the generated one.
+ * key identity and webhook secrets are sealed with (the orchestrator's). Only the commands that make a
+ * secret (identity-secret rotate, webhooks add and rotate-secret) need the key, so migrations run without
+ * it; in development it is the generated one.
  */
 export const cliEnv = z.object({
   DATABASE_URL: z.url().optional(),
@@ -27,8 +28,7 @@ export interface CliConfig {
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env, devSecretsDir = defaultDevSecretsDir()): CliConfig {
-  const withKey = isProductionEnv(env) || env.IDENTITY_SECRETS_KEY ? env : { ...env, IDENTITY_SECRETS_KEY: devIdentitySecretsKey(devSecretsDir) };
-  const config = loadConfig(cliEnv, withKey);
+  const config = loadConfig(cliEnv, withDevIdentitySecretsKey(env, devSecretsDir));
   const identitySecretsKey = config.IDENTITY_SECRETS_KEY ?? null;
   const allowLocalWebhookUrls = !isProductionEnv(env);
   if (config.DATABASE_URL) return { databaseUrl: config.DATABASE_URL, source: 'DATABASE_URL', identitySecretsKey, allowLocalWebhookUrls };

@@ -2,7 +2,7 @@ import { ensureDevSecret } from '@webchat/config';
 import type { AccountDetails, AccountRepository } from '../data-access/account-repository';
 import { generateDeploymentKey } from '../data-access/deployment-key';
 import { generateAgentKey } from '../data-access/agent-key';
-import type { AgentRepository } from '../data-access/agent-repository';
+import type { AgentKind, AgentRepository } from '../data-access/agent-repository';
 import { ConflictError } from '../data-access/errors';
 
 /** Fixed, so the demo site and docs can name it. */
@@ -15,6 +15,9 @@ export const DEMO_KEY_SECRET = 'demo-deployment-key';
 /** The demo account's one agent, whose key (kept the same way) signs in to the desk. */
 export const DEMO_AGENT_KEY_SECRET = 'demo-agent-key';
 export const DEMO_AGENT_NAME = 'Ada (demo agent)';
+/** The demo account's bot for `WEBCHAT_ECHO_BOT=1 npm start` (examples/echo-bot), its key kept the same way. */
+export const DEMO_ECHO_BOT_KEY_SECRET = 'demo-echo-bot-key';
+export const DEMO_ECHO_BOT_NAME = 'Echo';
 
 export interface DemoSeed {
   account: AccountDetails;
@@ -25,16 +28,27 @@ export interface DemoSeed {
   agentKey?: string;
 }
 
-/** The demo agent exists with the stable key from the dev-secrets folder (re-added if it was removed). */
-export async function seedDemoAgent(agents: AgentRepository, devSecretsDir: string): Promise<string> {
-  const key = ensureDevSecret(devSecretsDir, DEMO_AGENT_KEY_SECRET, generateAgentKey).trim();
+/**
+ * A demo agent (or bot) exists with the stable key from the dev-secrets folder (re-added if it was removed), so
+ * every run reuses the same agent instead of adding one.
+ */
+export async function seedDemoAgent(
+  agents: AgentRepository,
+  devSecretsDir: string,
+  agent: { secret: string; name: string; kind: AgentKind } = { secret: DEMO_AGENT_KEY_SECRET, name: DEMO_AGENT_NAME, kind: 'agent' },
+): Promise<string> {
+  const key = ensureDevSecret(devSecretsDir, agent.secret, generateAgentKey).trim();
   const existing = await agents.findAgentByKey(key);
   if (existing && existing.accountSid !== DEMO_ACCOUNT_SID) {
-    throw new ConflictError(`the demo agent key in ${DEMO_AGENT_KEY_SECRET} belongs to account ${existing.accountSid}, not the demo account`);
+    throw new ConflictError(`the demo ${agent.kind} key in ${agent.secret} belongs to account ${existing.accountSid}, not the demo account`);
   }
-  if (!existing) await agents.addAgent({ accountSid: DEMO_ACCOUNT_SID, friendlyName: DEMO_AGENT_NAME, kind: 'agent', key });
+  if (!existing) await agents.addAgent({ accountSid: DEMO_ACCOUNT_SID, friendlyName: agent.name, kind: agent.kind, key });
   return key;
 }
+
+/** The demo bot "Echo" for examples/echo-bot, with its stable key. */
+export const seedDemoEchoBot = (agents: AgentRepository, devSecretsDir: string) =>
+  seedDemoAgent(agents, devSecretsDir, { secret: DEMO_ECHO_BOT_KEY_SECRET, name: DEMO_ECHO_BOT_NAME, kind: 'bot' });
 
 async function ensureAccount(repo: AccountRepository): Promise<void> {
   if (await repo.getAccount(DEMO_ACCOUNT_SID)) return;

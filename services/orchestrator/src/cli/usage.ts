@@ -53,7 +53,8 @@ Webhooks (signed per Standard Webhooks; delivered by the webhook dispatcher)
 
 Development
   migrate [--create-database]      apply pending migrations
-  seed-demo [--json]               the demo account (allowed origin http://localhost:3000) and its stable key
+  seed-demo [--echo-bot] [--json]  the demo account (allowed origin http://localhost:3000) and its stable key;
+                                   --echo-bot: also the bot "Echo" (examples/echo-bot), the same one every run
 
 Exit codes: 0 done, 1 failed (unknown account, database unreachable, ...), 2 bad arguments.
 `;

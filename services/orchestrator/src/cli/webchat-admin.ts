@@ -8,6 +8,7 @@ import { devIdentitySecretsKey } from '../config';
 import { ConflictError, InvalidInputError, NotFoundError, sqlState } from '../data-access/errors';
 import { migrateUp } from '../data-access/migrate';
 import { createRefusedOriginRepository } from '../data-access/refused-origins';
+import { sealClearWebhookSecrets } from '../data-access/webhook-secrets';
 import { createDatabase, describeDatabaseError, isStoreUnavailable, StoreUnavailableError, type Database } from '../data-access/pool';
 import { UsageError } from './args';
 import { COMMAND_GROUPS, COMMANDS, findCommand, type CommandContext } from './commands';
@@ -48,7 +49,9 @@ function redactUrl(url: string): string {
 }
 
 function identitySecretsKeyOf(io: CliIo): string {
-  if (io.identitySecretsKey === null) throw new UsageError('identity-secret commands need IDENTITY_SECRETS_KEY (the orchestrator\'s value)');
+  if (io.identitySecretsKey === null) {
+    throw new UsageError('this command stores a secret sealed with IDENTITY_SECRETS_KEY: set it (the orchestrator\'s value)');
+  }
   return io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir());
 }
 
@@ -117,18 +120,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const connectTimeoutMs = io.connectTimeoutMs ?? 3000;
   let db: Database | undefined;
   // Said once, on stderr, before the first connection: "which database did that go to?" never needs guessing.
+  const connect = (): Database =>
+    (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' }));
   const database = (): Database => {
-    if (!db) {
-      line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
-      db = createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' });
-    }
-    return db;
+    if (!db) line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
+    return connect();
   };
   const context: CommandContext = {
     repository: async () => createAccountRepository(database()),
     refusedOrigins: async () => createRefusedOriginRepository(database()),
     agents: async () => createAgentRepository(database()),
-    webhooks: async () => createWebhookRepository(database(), { allowLocal: io.allowLocalWebhookUrls ?? true }),
+    webhooks: async () => createWebhookRepository(database(), { allowLocal: io.allowLocalWebhookUrls ?? true }, () => new IdentitySecretSealer(identitySecretsKeyOf(io))),
     async migrate({ createDatabase: create }) {
       line(io.stderr)(`webchat-admin: database ${redactUrl(io.databaseUrl)} (from ${io.databaseSource ?? 'DATABASE_URL'})`);
       if (create) await ensureDatabaseExists(io.databaseUrl, connectTimeoutMs);
@@ -137,11 +139,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       } catch (error) {
         throw isStoreUnavailable(error) ? new StoreUnavailableError(describeDatabaseError(error), error) : error;
       }
+      // Webhook secrets written before they were sealed: sealed now when the key is here, else by the dispatcher at start.
+      if (io.identitySecretsKey !== null) {
+        const sealed = await sealClearWebhookSecrets(connect(), new IdentitySecretSealer(identitySecretsKeyOf(io)));
+        if (sealed > 0) line(io.stderr)(`webchat-admin: sealed the signing secrets of ${sealed} webhook endpoint(s)`);
+      }
     },
     identitySecrets: async () => ({
-      repository: createIdentitySecretRepository(
-        (db ??= createDatabase({ connectionString: io.databaseUrl, max: 2, connectTimeoutMs, statementTimeoutMs: 10_000, applicationName: 'webchat-admin' })),
-      ),
+      repository: createIdentitySecretRepository(connect()),
       sealer: new IdentitySecretSealer(identitySecretsKeyOf(io)),
     }),
     devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),

@@ -6,6 +6,8 @@ import { NotFoundError } from './errors';
  * The per-account secret customers sign identity tokens with. HS256 needs the secret itself to verify,
  * so it is sealed with AES-256-GCM under IDENTITY_SECRETS_KEY, the account SID bound as associated
  * data (a sealed secret copied to another account's row does not open). Layout: IV (12) | tag (16) | ciphertext.
+ * Webhook signing secrets (HMAC, so also needed in clear to sign) are sealed the same way, bound to
+ * `webhook:<endpoint id>` (webhook-secrets.ts).
  */
 export class IdentitySecretSealer {
   private readonly key: Buffer;
@@ -15,17 +17,18 @@ export class IdentitySecretSealer {
     if (this.key.length !== 32) throw new Error('IDENTITY_SECRETS_KEY must be 32 bytes');
   }
 
-  seal(accountSid: string, secret: string): Buffer {
+  /** `boundTo`: the associated data (an account SID, or `webhook:<endpoint id>`); opening needs the same. */
+  seal(boundTo: string, secret: string): Buffer {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(Buffer.from(accountSid, 'utf8'));
+    cipher.setAAD(Buffer.from(boundTo, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
   }
 
-  open(accountSid: string, sealed: Buffer): string {
+  open(boundTo: string, sealed: Buffer): string {
     const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
-    decipher.setAAD(Buffer.from(accountSid, 'utf8'));
+    decipher.setAAD(Buffer.from(boundTo, 'utf8'));
     decipher.setAuthTag(sealed.subarray(12, 28));
     return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
   }

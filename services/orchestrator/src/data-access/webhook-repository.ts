@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { generateSigningSecret, WEBHOOK_EVENT_TYPES } from '../domain/webhook-events';
 import { urlFormProblem, type UrlPolicy } from '../domain/webhook-urls';
 import { InvalidInputError, NotFoundError, forExistingAccount } from './errors';
+import type { IdentitySecretSealer } from './identity-secrets';
 import type { Database, Queryable } from './pool';
+import { sealWebhookSecret } from './webhook-secrets';
 
 /** An endpoint as the operator sees it: never its secret (that is printed once, by add and rotate). */
 export interface WebhookEndpoint {
@@ -63,7 +65,8 @@ const REPLAY_SQL = `
     FROM (SELECT endpoint_id, conversation_sid, count(*) AS n FROM queued GROUP BY 1, 2) grouped,
          LATERAL webhook_wake(grouped.endpoint_id, grouped.conversation_sid)`;
 
-export function createWebhookRepository(db: Database, policy: UrlPolicy) {
+/** `sealer`: asked for only when a secret is made (add, rotate), so listing works without IDENTITY_SECRETS_KEY. */
+export function createWebhookRepository(db: Database, policy: UrlPolicy, sealer: () => IdentitySecretSealer) {
   async function endpoint(id: string, q: Queryable = db): Promise<EndpointRow> {
     const { rows } = await q.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`, [id]);
     if (!rows[0]) throw new NotFoundError(`webhook ${id} does not exist`);
@@ -85,10 +88,11 @@ export function createWebhookRepository(db: Database, policy: UrlPolicy) {
         throw new InvalidInputError(`--events must name some of ${WEBHOOK_EVENT_TYPES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
       }
       const secret = generateSigningSecret();
+      const id = newEndpointId();
       const { rows } = await forExistingAccount(input.accountSid, () =>
         db.query<EndpointRow>(
-          `INSERT INTO webhook_endpoints (id, account_sid, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${ENDPOINT_COLUMNS}`,
-          [newEndpointId(), input.accountSid, input.url, [...new Set(events)], secret],
+          `INSERT INTO webhook_endpoints (id, account_sid, url, events, secret_sealed) VALUES ($1, $2, $3, $4, $5) RETURNING ${ENDPOINT_COLUMNS}`,
+          [id, input.accountSid, input.url, [...new Set(events)], sealWebhookSecret(sealer(), id, secret)],
         ),
       );
       return { ...toEndpoint(rows[0] as EndpointRow), secret };
@@ -109,9 +113,10 @@ export function createWebhookRepository(db: Database, policy: UrlPolicy) {
       const secret = generateSigningSecret();
       const { rows } = await db.query<EndpointRow>(
         `UPDATE webhook_endpoints
-            SET previous_secret = secret, secret = $2, previous_secret_expires_at = now() + make_interval(secs => $3), updated_at = now()
+            SET previous_secret = secret, previous_secret_sealed = secret_sealed, secret = NULL, secret_sealed = $2,
+                previous_secret_expires_at = now() + make_interval(secs => $3), updated_at = now()
           WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}`,
-        [id, secret, overlapSeconds],
+        [id, sealWebhookSecret(sealer(), id, secret), overlapSeconds],
       );
       if (!rows[0]) throw new NotFoundError(`webhook ${id} does not exist`);
       return { ...toEndpoint(rows[0]), secret };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
-import { DEV_DATABASE_URL } from '../config';
+import { defaultDevSecretsDir, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import { DEV_DATABASE_URL, orchestratorEnv, withDevIdentitySecretsKey } from '../config';
 
 export const DISPATCHER_SERVICE_NAME = 'webhook-dispatcher';
 
@@ -10,6 +10,9 @@ export const dispatcherEnv = z.object({
   PORT: envPort(4300).describe('Port of /healthz, /readyz and /metrics'),
   LOG_LEVEL: envLogLevel.describe('winston level: error, warn, info, debug'),
   DATABASE_URL: z.url().default(DEV_DATABASE_URL).describe('Postgres connection URL (the outbox and the job queue). Secret.'),
+  IDENTITY_SECRETS_KEY: orchestratorEnv.shape.IDENTITY_SECRETS_KEY.describe(
+    "The orchestrator's AES-256-GCM key: webhook signing secrets are stored sealed with it. Secret; generated in development",
+  ),
   WEBHOOK_CONCURRENCY: envInt(16, { min: 1, max: 200 }).describe('Deliveries this process sends at once'),
   WEBHOOK_ENDPOINT_CONCURRENCY: envInt(8, { min: 1, max: 100 }).describe('Of those, at most this many to one endpoint, so a slow endpoint never holds every slot'),
   WEBHOOK_TIMEOUT_MS: envInt(5000, { min: 100, max: 60_000 }).describe('A receiver must answer 2xx within this, else the attempt failed'),
@@ -26,10 +29,11 @@ export interface DispatcherConfig extends Omit<z.output<typeof dispatcherEnv>, '
   WEBHOOK_ALLOW_LOCAL_URLS: boolean;
 }
 
-export const DISPATCHER_SECRETS = ['DATABASE_URL'] as const;
+export const DISPATCHER_SECRETS = ['DATABASE_URL', 'IDENTITY_SECRETS_KEY'] as const;
 
-export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env): DispatcherConfig {
-  const raw = loadConfig(dispatcherEnv, env, { secrets: DISPATCHER_SECRETS });
+export function loadDispatcherConfig(env: NodeJS.ProcessEnv = process.env, options: { devSecretsDir?: string } = {}): DispatcherConfig {
+  const source = withDevIdentitySecretsKey(env, options.devSecretsDir ?? defaultDevSecretsDir());
+  const raw = loadConfig(dispatcherEnv, source, { secrets: DISPATCHER_SECRETS });
   const allowLocal = raw.WEBHOOK_ALLOW_LOCAL_URLS === undefined ? !isProductionEnv(env) : raw.WEBHOOK_ALLOW_LOCAL_URLS === 'true';
   return { ...raw, WEBHOOK_ALLOW_LOCAL_URLS: allowLocal };
 }

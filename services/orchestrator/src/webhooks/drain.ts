@@ -1,9 +1,12 @@
 import type { Logger } from '@webchat/logger';
+import type { IdentitySecretSealer } from '../data-access/identity-secrets';
 import type { Database } from '../data-access/pool';
 import { outcomeOf, retryDelayMs, signatureHeader, type RetryPolicy } from '../domain/webhook-events';
 import type { UrlPolicy } from '../domain/webhook-urls';
-import { endpointForSending, lockHead, markExpired, recordAttempt } from './outbox';
+import { endpointForSending, lockHead, markExpired, recordAttempt, wakeDrain, type DrainTarget } from './outbox';
 import { sendWebhook } from './send';
+
+export type { DrainTarget } from './outbox';
 
 export interface DrainSettings {
   retry: RetryPolicy;
@@ -13,33 +16,35 @@ export interface DrainSettings {
   perEndpointConcurrency: number;
   /** Deliveries one drain sends before yielding its worker slot to other conversations. */
   batch: number;
+  /** How soon a drain that found the head locked by another transaction looks again. */
+  busyRecheckMs: number;
+  /** Opens the endpoints' sealed signing secrets (IDENTITY_SECRETS_KEY). */
+  sealer: IdentitySecretSealer;
 }
-
-export interface DrainTarget {
-  endpointId: string;
-  conversationSid: string;
-}
-
-/** Ask to be run again at `runAt` (graphile-worker job key: replaces a pending wake-up, never stacks). */
-export type Reschedule = (target: DrainTarget, runAt: Date) => Promise<void>;
 
 /**
  * Delivers the pending events of one (endpoint, conversation) in position order. The head must be delivered
  * (or given up on) before the next is sent: that is what keeps one conversation in order at a receiver that
  * was down. Other conversations and endpoints are other jobs, run concurrently.
  */
-export function createDrain(db: Database, settings: DrainSettings, logger: Logger, reschedule: Reschedule) {
+export function createDrain(db: Database, settings: DrainSettings, logger: Logger) {
   const inFlight = new Map<string, number>();
 
-  async function deliverHead(target: DrainTarget): Promise<'next' | 'stop'> {
+  /*
+   * Every wake-up a head needs is scheduled on `tx`, so it commits with the attempt and the lock's release: a
+   * successor scheduled on another connection could start while this transaction still holds the head, find it
+   * 'busy', and end, after which this one committed with no job left (the conversation then waited for the sweep).
+   */
+  async function deliverHead(target: DrainTarget): Promise<'next' | 'stop' | 'busy'> {
     return db.transaction(async (tx) => {
       const head = await lockHead(tx, target.endpointId, target.conversationSid);
-      if (head === undefined || head === 'busy') return 'stop';
-      const endpoint = await endpointForSending(tx, target.endpointId);
+      if (head === undefined) return 'stop';
+      if (head === 'busy') return 'busy'; // NOWAIT aborted this transaction: nothing more can be done on it
+      const endpoint = await endpointForSending(tx, target.endpointId, settings.sealer);
       if (!endpoint?.enabled) return 'stop'; // kept pending; enabling wakes it
       const deadline = head.pendingSince.getTime() + settings.retry.horizonMs;
       if (head.nextAttemptAt.getTime() > Date.now()) {
-        await reschedule(target, head.nextAttemptAt);
+        await wakeDrain(tx, target, head.nextAttemptAt);
         return 'stop';
       }
       if (Date.now() > deadline) {
@@ -74,7 +79,7 @@ export function createDrain(db: Database, settings: DrainSettings, logger: Logge
       });
       if (outcome === 'gone') logger.warn('webhook endpoint disabled: 410 Gone', { endpointId: endpoint.id });
       if (outcome === 'retry') {
-        await reschedule(target, nextAttemptAt);
+        await wakeDrain(tx, target, nextAttemptAt);
         return 'stop';
       }
       return outcome === 'gone' ? 'stop' : 'next';
@@ -82,18 +87,26 @@ export function createDrain(db: Database, settings: DrainSettings, logger: Logge
   }
 
   return async function drain(target: DrainTarget): Promise<void> {
-    const busy = inFlight.get(target.endpointId) ?? 0;
-    if (busy >= settings.perEndpointConcurrency) {
+    const sending = inFlight.get(target.endpointId) ?? 0;
+    if (sending >= settings.perEndpointConcurrency) {
       // A slow endpoint must not take every worker slot: try again shortly, leaving slots to other endpoints.
-      await reschedule(target, new Date(Date.now() + 250));
+      await wakeDrain(db, target, new Date(Date.now() + 250));
       return;
     }
-    inFlight.set(target.endpointId, busy + 1);
+    inFlight.set(target.endpointId, sending + 1);
     try {
       for (let sent = 0; sent < settings.batch; sent += 1) {
-        if ((await deliverHead(target)) === 'stop') return;
+        const step = await deliverHead(target);
+        if (step === 'stop') return;
+        if (step === 'busy') {
+          // Another transaction holds the head: a second replica, a wake-up that overlapped a running drain, or a
+          // replay. Its holder schedules what follows; looking again later (never moving the wake-up it
+          // scheduled) makes sure nothing waits for the sweep should that holder fail.
+          await wakeDrain(db, target, new Date(Date.now() + settings.busyRecheckMs), { keepPending: true });
+          return;
+        }
       }
-      await reschedule(target, new Date()); // more may be pending: continue as a fresh job, behind others
+      await wakeDrain(db, target, new Date()); // more may be pending: continue as a fresh job, behind others
     } finally {
       const left = (inFlight.get(target.endpointId) ?? 1) - 1;
       if (left === 0) inFlight.delete(target.endpointId);

@@ -1,4 +1,6 @@
+import type { IdentitySecretSealer } from '../data-access/identity-secrets';
 import type { Queryable } from '../data-access/pool';
+import { openWebhookSecret } from '../data-access/webhook-secrets';
 import type { AttemptOutcome, WebhookEventPayload } from '../domain/webhook-events';
 
 /** The oldest pending delivery of one (endpoint, conversation), locked for this dispatcher. */
@@ -54,15 +56,22 @@ export async function lockHead(tx: Queryable, endpointId: string, conversationSi
   }
 }
 
-export async function endpointForSending(tx: Queryable, endpointId: string): Promise<EndpointForSending | undefined> {
-  const { rows } = await tx.query<{ id: string; url: string; enabled: boolean; secret: string; previous_secret: string | null; overlap: boolean }>(
-    `SELECT id, url, enabled, secret, previous_secret, coalesce(previous_secret_expires_at > now(), false) AS overlap
+export async function endpointForSending(tx: Queryable, endpointId: string, sealer: IdentitySecretSealer): Promise<EndpointForSending | undefined> {
+  const { rows } = await tx.query<{
+    id: string; url: string; enabled: boolean; secret: string | null; secret_sealed: Buffer | null;
+    previous_secret: string | null; previous_secret_sealed: Buffer | null; overlap: boolean;
+  }>(
+    `SELECT id, url, enabled, secret, secret_sealed, previous_secret, previous_secret_sealed,
+            coalesce(previous_secret_expires_at > now(), false) AS overlap
        FROM webhook_endpoints WHERE id = $1`,
     [endpointId],
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { id: row.id, url: row.url, enabled: row.enabled, secrets: row.overlap && row.previous_secret ? [row.secret, row.previous_secret] : [row.secret] };
+  const current = openWebhookSecret(sealer, row.id, { clear: row.secret, sealed: row.secret_sealed });
+  const previous = row.overlap ? openWebhookSecret(sealer, row.id, { clear: row.previous_secret, sealed: row.previous_secret_sealed }) : null;
+  if (current === null) throw new Error(`webhook ${row.id} has no secret`); // the table's constraint rules this out
+  return { id: row.id, url: row.url, enabled: row.enabled, secrets: previous ? [current, previous] : [current] };
 }
 
 export interface AttemptRecord {
@@ -96,6 +105,22 @@ export async function recordAttempt(tx: Queryable, attempt: AttemptRecord): Prom
 /** A delivery whose retry horizon passed before its next attempt was due: given up without sending. */
 export async function markExpired(tx: Queryable, deliveryId: string): Promise<void> {
   await tx.query(`UPDATE webhook_deliveries SET status = 'failed', finished_at = now() WHERE id = $1`, [deliveryId]);
+}
+
+/** Which drain a wake-up is for: one endpoint's events of one conversation (the graphile-worker job key). */
+export interface DrainTarget {
+  endpointId: string;
+  conversationSid: string;
+}
+
+/**
+ * Schedules the drain of `target` at `runAt`: one job per target (job key), so a pending wake-up is moved, never
+ * stacked. On a transaction, the job exists only once it commits: a successor can never start while this
+ * transaction still holds the head's lock. `keepPending`: a wake-up already pending keeps its time; this one only
+ * makes sure there is one.
+ */
+export async function wakeDrain(q: Queryable, target: DrainTarget, runAt: Date, options: { keepPending?: boolean } = {}): Promise<void> {
+  await q.query('SELECT webhook_wake($1, $2, $3, $4)', [target.endpointId, target.conversationSid, runAt, options.keepPending ?? false]);
 }
 
 /**

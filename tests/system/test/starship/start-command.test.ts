@@ -4,9 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WebchatTokenResponse } from '@webchat/contracts';
+import { WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenResponse } from '@webchat/contracts';
 import { REPO_ROOT, childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
-import { SecretWatch, browserHeaders, describeLeak, logFileLines, watchSignals } from '@webchat/test-harness';
+import { SecretWatch, browserHeaders, call, describeLeak, logFileLines, watchSignals } from '@webchat/test-harness';
+import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
+import { localDatabaseUrl } from '@webchat/orchestrator/src/cli/config';
 
 /*
  * The README's run command for real: `pnpm start` runs scripts/local/bootstrap.cjs, started here the same
@@ -17,7 +19,7 @@ import { SecretWatch, browserHeaders, describeLeak, logFileLines, watchSignals }
 const REPO = REPO_ROOT;
 const READY = 'Press Ctrl-C to stop';
 /** Every port the runner binds (scripts/local/config.ts), so nothing here meets a default port another run holds. */
-const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'WEBHOOK_DISPATCHER_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT'] as const;
+const PORT_VARIABLES = ['WEBCHAT_PG_PORT', 'ORCHESTRATOR_PORT', 'FEDERATED_AUTH_PORT', 'SCOPED_AUTH_PORT', 'WEBHOOK_DISPATCHER_PORT', 'STARSHIP_PORT', 'DEMO_PORT', 'DEMO_ALT_PORT', 'ECHO_BOT_PORT'] as const;
 type Ports = Record<(typeof PORT_VARIABLES)[number], number>;
 
 interface Runner {
@@ -80,6 +82,37 @@ async function freePorts(): Promise<Ports> {
 
 const asEnv = (ports: Ports) => Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)]));
 
+/** The bots of the runner's demo account, read with the operator CLI from its private cluster. */
+async function demoBots(ports: Ports, accountSid: string): Promise<string[]> {
+  let stdout = '';
+  const code = await runCli(['agents', 'list', accountSid, '--json'], {
+    databaseUrl: localDatabaseUrl(ports.WEBCHAT_PG_PORT),
+    stdout: { write: (chunk: string) => (stdout += chunk) },
+    stderr: { write: () => undefined },
+  });
+  expect(code).toBe(0);
+  return (JSON.parse(stdout) as Array<{ kind: string; friendlyName: string }>).filter((agent) => agent.kind === 'bot').map((agent) => agent.friendlyName);
+}
+
+/** A guest of the demo site, through Starship as the widget talks: one message, then the transcript until the bot answered. */
+async function guestGetsEchoReply(ports: Ports, deploymentKey: string): Promise<Array<{ author: string; authorName?: string | null; body: string }>> {
+  const starship = `http://127.0.0.1:${ports.STARSHIP_PORT}`;
+  const headers = { ...browserHeaders(), origin: `http://localhost:${ports.DEMO_PORT}` };
+  const minted = await call(`${starship}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers });
+  expect(minted.status).toBe(200);
+  const guest = { ...headers, authorization: `Bearer ${minted.body.token}` };
+  const created = await call(`${starship}${WEB_CHANNELS_PATH}`, { json: { customerFriendlyName: 'Grace' }, headers: guest });
+  expect(created.status).toBe(201);
+  const sid = created.body.conversationSid as string;
+  expect((await call(`${starship}${WEB_CHANNELS_PATH}/${sid}/Messages`, { json: { body: 'Hello bot' }, headers: guest })).status).toBe(201);
+  const transcript = async () => (await call(`${starship}${WEB_CHANNELS_PATH}/${sid}`, { headers: guest })).body.messages as Array<{ author: string; authorName?: string | null; body: string }>;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await delay(250)) {
+    const messages = await transcript();
+    if (messages.some((m) => m.author === 'bot')) return messages;
+  }
+  throw new Error(`no reply from the echo bot within 30 s: ${JSON.stringify(await transcript())}`);
+}
+
 /** The development secrets the services generated for themselves (public keys are not secret). */
 function watchDevSecrets(watch: SecretWatch): void {
   const dir = join(REPO, '.dev-secrets');
@@ -116,9 +149,10 @@ describe('the start command (pnpm start)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function runOnce(stopWith: NodeJS.Signals): Promise<{ startupMs: number; output: string }> {
+  /** `echoBot`: as `WEBCHAT_ECHO_BOT=1 npm start`, checking the bot answers a guest (and its bot agents after that run). */
+  async function runOnce(stopWith: NodeJS.Signals, options: { echoBot?: boolean } = {}): Promise<{ startupMs: number; output: string; bots?: string[] }> {
     const started = Date.now();
-    const runner = startRunner({ ...asEnv(ports), WEBCHAT_DATA_DIR: dataDir });
+    const runner = startRunner({ ...asEnv(ports), WEBCHAT_DATA_DIR: dataDir, ...(options.echoBot ? { WEBCHAT_ECHO_BOT: '1' } : {}) });
     current = runner;
     await waitForOutput(runner, READY, 120_000);
     const startupMs = Date.now() - started;
@@ -148,6 +182,15 @@ describe('the start command (pnpm start)', () => {
     const page = await (await fetch(`http://127.0.0.1:${ports.DEMO_ALT_PORT}/`)).text();
     expect(page).toContain(`"deploymentKey":"${key}"`);
 
+    expect(plain).toMatch(/webhook dispatcher\s+running/);
+    let bots: string[] | undefined;
+    if (options.echoBot) {
+      expect(plain).toMatch(/Echo bot\s+answers every guest message/);
+      const transcript = await guestGetsEchoReply(ports, key as string);
+      expect(transcript.filter((m) => m.author !== 'system').map((m) => [m.author, m.body])).toEqual([['guest', 'Hello bot'], ['bot', 'Echo: Hello bot']]);
+      bots = await demoBots(ports, /Demo account\s+(AC[0-9a-f]{32})/.exec(plain)?.[1] ?? '');
+    }
+
     const started_ = processesOf(pid, dataDir);
     // The runner, three services, nginx master and worker, and PostgreSQL with its helpers.
     expect(started_.length).toBeGreaterThanOrEqual(8);
@@ -161,7 +204,7 @@ describe('the start command (pnpm start)', () => {
     expect(mentioning(dataDir)).toEqual([]);
     for (const port of Object.values(ports)) expect({ port, free: await isPortFree(port) }).toEqual({ port, free: true });
     current = undefined;
-    return { startupMs, output: runner.output() };
+    return { startupMs, output: runner.output(), ...(bots ? { bots } : {}) };
   }
 
   /** What a guest does, so the services log the paths that see tokens and identities: a conversation, a message, a returning-guest mint. */
@@ -192,9 +235,10 @@ describe('the start command (pnpm start)', () => {
     process.stdout.write(`first start (initdb included): ready after ${startupMs} ms\n`);
   }, 180_000);
 
-  it('starts a second time on the same data (after a stop) and stops on SIGINT (Ctrl-C)', async () => {
-    const { startupMs } = await runOnce('SIGINT');
-    process.stdout.write(`second start: ready after ${startupMs} ms\n`);
+  it('starts a second time on the same data (after a stop), with WEBCHAT_ECHO_BOT=1: the banner names the dispatcher and the echo bot, a guest gets its reply; stops on SIGINT (Ctrl-C)', async () => {
+    const { startupMs, bots } = await runOnce('SIGINT', { echoBot: true });
+    expect(bots).toEqual(['Echo']);
+    process.stdout.write(`second start (with the echo bot): ready after ${startupMs} ms\n`);
   }, 180_000);
 
   it('after a runner was killed with SIGKILL, the next start stops what it left behind, and then stops cleanly itself', async () => {
@@ -206,9 +250,11 @@ describe('the start command (pnpm start)', () => {
     await killed.exited;
     expect(orphans.filter(isProcessAlive).length).toBeGreaterThanOrEqual(6);
 
-    const { output } = await runOnce('SIGTERM');
+    // With the echo bot again: the bot agent of the earlier run is reused, not a second one added.
+    const { output, bots } = await runOnce('SIGTERM', { echoBot: true });
     expect(output).toContain('left on port');
     expect(orphans.filter(isProcessAlive)).toEqual([]);
+    expect(bots).toEqual(['Echo']);
   }, 180_000);
 
   it('when a port is taken, then it fails at once naming the port, what it is for and who holds it, and starts nothing', async () => {

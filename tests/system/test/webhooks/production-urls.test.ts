@@ -1,14 +1,20 @@
+import { loadCliConfig } from '@webchat/orchestrator/src/cli/config';
 import { addEndpoint, createWorld, eventually, openConversation, startDispatcher, startReceiver, type Dispatcher, type World } from './support';
 
 let world: World;
 let dispatcher: Dispatcher;
 let hook: Awaited<ReturnType<typeof startReceiver>>;
+let clearEndpoint: { id: string; secret: string };
 
 beforeAll(async () => {
   world = await createWorld();
   hook = await startReceiver();
-  // NODE_ENV=production and nothing else: https to public addresses only (the default there).
-  dispatcher = await startDispatcher(world.testDb.url, { NODE_ENV: 'production' });
+  // Written as before secrets were sealed (in clear), disabled so nothing is sent to it: the dispatcher seals it at start.
+  clearEndpoint = await addEndpoint(world, 'https://hooks.example.com/in', ['--events', 'conversation.closed']);
+  await world.admin('webhooks', 'disable', clearEndpoint.id);
+  await world.db.query('UPDATE webhook_endpoints SET secret = $2, secret_sealed = NULL WHERE id = $1', [clearEndpoint.id, clearEndpoint.secret]);
+  // NODE_ENV=production: https to public addresses only (the default there). The key is the one the CLI (development) seals with.
+  dispatcher = await startDispatcher(world.testDb.url, { NODE_ENV: 'production', IDENTITY_SECRETS_KEY: loadCliConfig({}).identitySecretsKey ?? '' });
 }, 90_000);
 
 afterAll(async () => {
@@ -45,6 +51,18 @@ describe('webhook URLs in production (SSRF)', () => {
     }
     expect(hook.received).toHaveLength(0);
     expect(dispatcher.logs()).not.toContain('where does this go');
+  });
+
+  it('when it starts, then an endpoint secret stored in clear is sealed (the row no longer holds it) and logged by count only', async () => {
+    const row = (await world.db.query<{ text: string }>('SELECT row_to_json(w)::text AS text FROM webhook_endpoints w WHERE id = $1', [clearEndpoint.id])).rows[0]!.text;
+    expect(JSON.parse(row)).toMatchObject({ secret: null });
+    expect(row).not.toContain(clearEndpoint.secret.slice('whsec_'.length));
+    expect(dispatcher.logs()).toContain('webhook signing secrets sealed');
+    expect(dispatcher.logs()).not.toContain(clearEndpoint.secret);
+  });
+
+  it('when IDENTITY_SECRETS_KEY is not set in production, then the dispatcher does not start and says which variable is missing', async () => {
+    await expect(startDispatcher(world.testDb.url, { NODE_ENV: 'production' })).rejects.toThrow(/IDENTITY_SECRETS_KEY: required in production/);
   });
 
   it('when the operator adds a plain-http URL with the production CLI, then it is refused with exit code 2', async () => {

@@ -16,6 +16,20 @@ const DISPATCHER_ENTRY = path.join(REPO_ROOT, 'services/orchestrator/src/webhook
 // whose death leaves the real process running).
 const TSX_LOADER = pathToFileURL(require.resolve('tsx', { paths: [REPO_ROOT] })).href;
 
+/*
+ * What a timed-out wait prints besides its own message, so a CI failure shows why: the tail of each running
+ * dispatcher's log and the outbox as the database has it (pending deliveries, drain jobs).
+ */
+const diagnostics = new Set<() => string | Promise<string>>();
+
+async function describeState(): Promise<string> {
+  const parts: string[] = [];
+  for (const describe of diagnostics) parts.push(await Promise.resolve().then(describe).catch((error: unknown) => `(diagnostics failed: ${String(error)})`));
+  return parts.join('\n');
+}
+
+const tail = (text: string, lines: number) => text.split('\n').slice(-lines).join('\n');
+
 /** One test file's world: its own database, account and conversation repository. */
 export interface World {
   testDb: TestDatabase;
@@ -29,8 +43,25 @@ export interface World {
 export async function createWorld(): Promise<World> {
   const testDb = await createTestDatabase();
   if (!process.env[TEMPLATE_ENV]) await migrateUp(testDb.url);
-  const db = createDatabase({ connectionString: testDb.url, max: 8, connectTimeoutMs: 2000, statementTimeoutMs: 10_000 });
+  // Five seconds to connect, as the harness allows: a loaded CI machine's first connection is slow.
+  const db = createDatabase({ connectionString: testDb.url, max: 8, connectTimeoutMs: 5000, statementTimeoutMs: 10_000 });
   const { accountSid } = await createAccountRepository(db).createAccount({ friendlyName: 'Hooks Ltd' });
+  const outbox = async () => {
+    const pending = await db.query<{ endpoint_id: string; conversation_sid: string; pending: number; attempts: number; next_attempt_at: Date }>(
+      `SELECT endpoint_id, conversation_sid, count(*)::int AS pending, max(attempts) AS attempts, min(next_attempt_at) AS next_attempt_at
+         FROM webhook_deliveries WHERE status = 'pending' GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const jobs = await db.query<{ key: string | null; run_at: Date; locked_at: Date | null; attempts: number; last_error: string | null }>(
+      `SELECT key, run_at, locked_at, attempts, last_error FROM graphile_worker.jobs WHERE task_identifier = 'webhook_drain' ORDER BY id`,
+    );
+    return [
+      `now ${new Date().toISOString()}; pending deliveries (endpoint, conversation, count, max attempts, next attempt):`,
+      ...pending.rows.map((r) => `  ${r.endpoint_id} ${r.conversation_sid} ${r.pending} ${r.attempts} ${r.next_attempt_at.toISOString()}`),
+      'webhook_drain jobs (key, run at, locked at, attempts, last error):',
+      ...jobs.rows.map((j) => `  ${j.key} ${j.run_at.toISOString()} ${j.locked_at?.toISOString() ?? '-'} ${j.attempts} ${j.last_error?.slice(0, 200) ?? '-'}`),
+    ].join('\n');
+  };
+  diagnostics.add(outbox);
   return {
     testDb,
     db,
@@ -38,6 +69,7 @@ export async function createWorld(): Promise<World> {
     accountSid,
     admin: (...argv) => runAdmin(testDb.url, argv),
     async close() {
+      diagnostics.delete(outbox);
       await db.close();
       await testDb.drop();
     },
@@ -162,7 +194,14 @@ export async function startDispatcher(databaseUrl: string, env: Record<string, s
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const log = () => `dispatcher pid ${child.pid}, last lines of its log:\n${tail(output, 60)}`;
+  diagnostics.add(log);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      diagnostics.delete(log);
+      resolve();
+    }),
+  );
   const deadline = Date.now() + 60_000; // tsx start-up on a busy 2-core machine
   for (;;) {
     if (child.exitCode !== null) throw new Error(`dispatcher exited at start:\n${output}`);
@@ -181,11 +220,35 @@ export async function startDispatcher(databaseUrl: string, env: Record<string, s
   };
 }
 
-/** Polls until `check` is true (deliveries are asynchronous), failing with `what` after `timeoutMs`. */
+/**
+ * Polls until `check` is true (deliveries are asynchronous), failing with `what` after `timeoutMs`, and with
+ * the running dispatchers' logs and the outbox's state, so a failure on CI can be read without a rerun.
+ */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await describeState()}`);
     await delay(50);
   }
+}
+
+/**
+ * `webhooks add` that is undone after the test whatever its outcome (call `removeAll` in afterEach): an endpoint
+ * left behind by a failed test would receive, and be counted in, every later test's events.
+ */
+export function endpointsOf(world: Pick<World, 'admin' | 'accountSid'>) {
+  const added: string[] = [];
+  return {
+    async add(url: string, extra: string[] = []) {
+      const endpoint = await addEndpoint(world, url, extra);
+      added.push(endpoint.id);
+      return endpoint;
+    },
+    async removeAll() {
+      for (const id of added.splice(0)) {
+        const removed = await world.admin('webhooks', 'remove', id);
+        if (removed.code !== 0 && !removed.stderr.includes('does not exist')) throw new Error(`webhooks remove ${id} failed: ${removed.stderr}`);
+      }
+    },
+  };
 }
