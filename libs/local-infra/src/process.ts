@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -34,6 +35,28 @@ export async function getFreePort(host = '127.0.0.1'): Promise<number> {
     }
   }
   throw new Error('no new free port after 50 probes');
+}
+
+/**
+ * A free port below the kernel's ephemeral range (ip_local_port_range), for a port that must stay free between
+ * the check and a later start by another process: no other process's bind(0) or outgoing connection is given a
+ * port from outside that range, so only an explicit listen on the same number could take it meanwhile.
+ */
+export async function getFreePortBelowEphemeralRange(host = '127.0.0.1'): Promise<number> {
+  let low = 32_768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the common default
+  }
+  const floor = Math.max(1024, Math.min(20_000, low - 2_000));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    if (handedOut.has(port) || !(await isPortFree(port, host))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port between ${floor} and ${low} after 200 probes`);
 }
 
 /** False when something already listens on host:port (a wildcard listener counts too). */

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { getFreePort, isPortFree, waitForHttp } from '../src';
+import { readFileSync } from 'node:fs';
+import { getFreePort, getFreePortBelowEphemeralRange, isPortFree, waitForHttp } from '../src';
 
 describe('process helpers', () => {
   let server: Server | undefined;
@@ -12,6 +13,17 @@ describe('process helpers', () => {
     const port = await getFreePort();
     expect(port).toBeGreaterThan(0);
     await expect(isPortFree(port)).resolves.toBe(true);
+  });
+
+  it('getFreePortBelowEphemeralRange returns free ports that bind(0) and outgoing connections are never given', async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const ports = [await getFreePortBelowEphemeralRange(), await getFreePortBelowEphemeralRange()];
+    expect(new Set(ports).size).toBe(2);
+    for (const port of ports) {
+      expect(port).toBeLessThan(low!);
+      expect(port).toBeGreaterThanOrEqual(1024);
+      expect(await isPortFree(port)).toBe(true);
+    }
   });
 
   it('waitForHttp polls until the health URL answers 2xx', async () => {

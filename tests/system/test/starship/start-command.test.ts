@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WEB_CHANNELS_PATH, WEBCHAT_TOKEN_PATH, WebchatTokenResponse } from '@webchat/contracts';
-import { REPO_ROOT, childPids, getFreePort, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
+import { REPO_ROOT, childPids, getFreePortBelowEphemeralRange, isPortFree, isProcessAlive, pidsMatching, postgresProcesses } from '@webchat/testkit';
 import { SecretWatch, browserHeaders, call, describeLeak, logFileLines, watchSignals } from '@webchat/test-harness';
 import { runCli } from '@webchat/orchestrator/src/cli/webchat-admin';
 import { localDatabaseUrl } from '@webchat/orchestrator/src/cli/config';
@@ -74,9 +74,13 @@ function processesOf(runnerPid: number, dataDir: string): number[] {
 
 const mentioning = (dataDir: string) => pidsMatching((argv) => argv.join(' ').includes(dataDir));
 
+/**
+ * The runner's ports, chosen below the ephemeral range: the runner starts its services seconds after they are
+ * chosen, and a suite in the other jest worker once got one of them from bind(0) meanwhile (scoped-auth: EADDRINUSE).
+ */
 async function freePorts(): Promise<Ports> {
   const ports = {} as Ports;
-  for (const name of PORT_VARIABLES) ports[name] = await getFreePort();
+  for (const name of PORT_VARIABLES) ports[name] = await getFreePortBelowEphemeralRange();
   return ports;
 }
 
