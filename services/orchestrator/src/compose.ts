@@ -11,6 +11,7 @@ import { PgAccountChangeFeed } from './data-access/account-changes';
 import { CachedAccountLookup } from './data-access/account-cache';
 import { createLaunchDarklyClient } from './data-access/launchdarkly';
 import { createTokenServices } from './data-access/token-services';
+import { cachedTokenValidation } from './data-access/token-validation-cache';
 import { createTokenFailureStore, TOKEN_FAILURES_CHANNEL, watchedTokenFailures, type TokenFailureStore } from './data-access/token-failures';
 import { pruneTokenFailures, type TokenFailurePruner } from './domain/token-failure-pruning';
 import { createIdentitySecretRepository, IdentitySecretSealer } from './data-access/identity-secrets';
@@ -62,6 +63,8 @@ export interface Orchestrator extends ServiceApp {
   /** Releases the pool, the feed, LaunchDarkly and the keep-alive clients (after the server has closed). */
   close(): Promise<void>;
 }
+
+const secondsToMs = (nowSeconds: () => number) => () => nowSeconds() * 1000;
 
 /** The one composition root: start.ts and the test harness both build the orchestrator here. */
 export async function buildOrchestrator(config: OrchestratorConfig, overrides: OrchestratorOverrides = {}): Promise<Orchestrator> {
@@ -127,13 +130,23 @@ export async function buildOrchestrator(config: OrchestratorConfig, overrides: O
   feed.onReset(reconnectAll);
   failureFeed.onReset(reconnectAll);
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuthPrivateKey });
-  const tokens = createTokenServices({
+  const tokenServices = createTokenServices({
     signer,
     federatedAuthUrl: config.FEDERATED_AUTH_URL,
     federatedAuthTimeoutMs: config.FEDERATED_AUTH_TIMEOUT_MS,
     scopedAuthUrl: config.SCOPED_AUTH_URL,
     scopedAuthTimeoutMs: config.SCOPED_AUTH_TIMEOUT_MS,
   });
+  const validationLookups = metrics.counter('token_validation_cache_lookups_total', "Guest token validations by where the verdict came from (hit: reused; miss: asked scoped-auth; bypass: never cached)", ['result']);
+  const tokens =
+    config.TOKEN_VALIDATION_CACHE_SECONDS > 0
+      ? cachedTokenValidation(tokenServices, {
+          maxAgeMs: config.TOKEN_VALIDATION_CACHE_SECONDS * 1000,
+          maxEntries: config.TOKEN_VALIDATION_CACHE_MAX_ENTRIES,
+          onLookup: (result) => validationLookups.inc({ result }),
+          ...(overrides.now ? { now: secondsToMs(overrides.now) } : {}),
+        })
+      : tokenServices;
   const ldClient = overrides.ldClient ?? createLaunchDarklyClient({ sdkKey: config.LAUNCHDARKLY_SDK_KEY, flagsFile: config.LAUNCHDARKLY_FLAGS_FILE, logger });
   const flags = new LaunchDarklyFlags(ldClient, config.WEBCHAT_SECURITY_FALLBACK, logger);
   // Not fatal: until LaunchDarkly answers, the configured fallback decides (default: security on).

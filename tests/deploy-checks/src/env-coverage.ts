@@ -45,6 +45,8 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
     LAUNCHDARKLY_INIT_TIMEOUT_SECONDS: 'start-up does not wait on LaunchDarkly; the fallback decides until it is ready',
     BODY_LIMIT_BYTES: "32 KiB, matched by Starship's client_max_body_size; change both together or not at all",
     CORS_MAX_AGE_SECONDS: 'a 10 minute preflight cache is a browser-side optimisation with no deployment dependency',
+    TOKEN_VALIDATION_CACHE_SECONDS: 'off, so a key withdrawn from scoped-auth is refused at once; turning it on trades that for throughput, knowingly',
+    TOKEN_VALIDATION_CACHE_MAX_ENTRIES: 'read only when the verdict cache is on; 20,000 verdicts are about 24 MB',
   },
   'federated-auth': {
     SCOPED_AUTH_TIMEOUT_MS: 'a deadline tuned with the code (2 s, under the orchestrator\'s 3 s)',

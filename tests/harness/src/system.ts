@@ -48,6 +48,8 @@ export interface SystemOptions {
   tokenFailureLimit?: number;
   /** Proxies whose X-Forwarded-For is believed (default loopback, as in development). */
   trustedProxies?: string[];
+  /** Seconds scoped-auth's verdict on a guest token is reused (default 0: off, as in production). */
+  tokenValidationCacheSeconds?: number;
 }
 
 export interface SystemUnderTest {
@@ -127,6 +129,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       TRUSTED_PROXIES: (options.trustedProxies ?? ['loopback']).join(','),
       PREVIOUS_TOKEN_GRACE_SECONDS: String(options.previousTokenGraceSeconds ?? 30 * 86_400),
       TOKEN_FAILURE_LIMIT: String(options.tokenFailureLimit ?? 5),
+      TOKEN_VALIDATION_CACHE_SECONDS: String(options.tokenValidationCacheSeconds ?? 0),
       IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
       AGENT_RATE_LIMIT: String(options.agentRateLimit?.requests ?? 600),
       AGENT_RATE_WINDOW_SECONDS: String(options.agentRateLimit?.windowSeconds ?? 60),

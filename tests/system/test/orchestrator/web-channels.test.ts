@@ -381,3 +381,41 @@ describe('WebChannels, the guest message limit (30 per 60 s per conversation her
     expect(rows[0]?.n).toBe(0);
   });
 });
+
+describe("WebChannels, with TOKEN_VALIDATION_CACHE_SECONDS set: scoped-auth's verdict on a guest token reused for a short while", () => {
+  let cached: SystemUnderTest;
+  beforeAll(async () => {
+    cached = await startSystem({ tokenValidationCacheSeconds: 30 });
+    cached.setSecurityFlag(true);
+  });
+  afterAll(() => cached.stop());
+
+  const lookups = async (result: 'hit' | 'miss'): Promise<number> => {
+    const text = await (await fetch(`${cached.orchestratorUrl}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`token_validation_cache_lookups_total{result="${result}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  const postAt = (token: string, sid: string, body: string, headers?: Record<string, string>) =>
+    call(`${cached.orchestratorUrl}${WEB_CHANNELS_PATH}/${sid}/Messages`, { json: { body }, headers: asGuest(token, headers) });
+
+  test('when a guest posts twice with its token, then scoped-auth is asked once; the same token from another browser is still asked, refused each time, and writes nothing', async () => {
+    const { deploymentKey } = await cached.createAccount({ fingerprintSensitivity: 'medium' });
+    const minted = await call(`${cached.orchestratorUrl}${WEBCHAT_TOKEN_PATH}`, { json: { deploymentKey }, headers: browserHeaders() });
+    const token = minted.body.token as string;
+    const created = await call(`${cached.orchestratorUrl}${WEB_CHANNELS_PATH}`, { json: {}, headers: asGuest(token) });
+    expect(created.status).toBe(201);
+    const sid = created.body.conversationSid as string;
+    const [hitsBefore, missesBefore] = [await lookups('hit'), await lookups('miss')];
+
+    expect((await postAt(token, sid, 'first')).status).toBe(201);
+    expect((await postAt(token, sid, 'second')).status).toBe(201);
+    expect({ hits: await lookups('hit'), misses: await lookups('miss') }).toEqual({ hits: hitsBefore + 2, misses: missesBefore });
+
+    const elsewhere = browserHeaders({ 'user-agent': 'Mozilla/5.0 (Thief) Gecko/20100101 Firefox/140.0' });
+    expectProblem(await postAt(token, sid, 'not mine', elsewhere), 401, 'fingerprint_mismatch');
+    expectProblem(await postAt(token, sid, 'not mine', elsewhere), 401, 'fingerprint_mismatch');
+    expect(await lookups('miss')).toBe(missesBefore + 2);
+    const { rows } = await cached.db.query<{ body: string }>('SELECT body FROM messages WHERE conversation_sid = $1 ORDER BY seq', [sid]);
+    expect(rows.map((row) => row.body)).toEqual([DEFAULT_WELCOME_MESSAGE, 'first', 'second']);
+  });
+});
