@@ -4,7 +4,7 @@ import { browserHeaders } from '@webchat/test-harness';
 import { call } from '@webchat/test-harness';
 import type { RawRequest } from '@webchat/test-harness';
 import { send } from './client';
-import { runLoad, tally, type LoadRequest, type LoadResult } from './load';
+import { runLoad, sendOne, tally, type LoadRequest, type LoadResult } from './load';
 import { ANSWER_DEADLINE_MS, settings } from './mode';
 import { CHANNELS, REFRESH, TOKEN, guestHeaders, type Stack } from './stack';
 
@@ -63,12 +63,16 @@ export interface FaultOutcome {
  */
 export async function underLoad(stack: Stack, traffic: Traffic, fault: { inject(): Promise<void>; remove(): Promise<void> }): Promise<FaultOutcome> {
   const { workers, durationMs } = settings.faultLoad;
+  const started = performance.now();
   const load = runLoad(stack.edge.port, { workers, durationMs, next: mixedTraffic(traffic) });
   await delay(durationMs * 0.25);
   await fault.inject();
+  // One request of each kind while the fault is on, whatever the workers happen to be sending then: with a
+  // short window and few workers, a kind (and the refusal it gets) could otherwise miss the fault entirely.
+  const probes = Promise.all(KINDS.map((kind) => sendOne(stack.edge.port, { kind, request: requestFor(kind, traffic) }, started)));
   await delay(durationMs * 0.45);
   const removed = fault.remove();
-  const results = await load;
+  const results = [...(await load), ...(await probes)];
   await removed;
   const delivered = results.flatMap((r) => (r.status === 200 && (r.kind === 'mint' || r.kind === 'refresh') ? [JSON.parse(r.text ?? '{}').token as string] : []));
   return { results, tally: tally(results), delivered, conversationsCreated: results.filter((r) => r.kind === 'create' && r.status === 201).length };

@@ -31,6 +31,15 @@ export interface LoadOptions {
   pauseMs?: number;
 }
 
+/** One request on a fresh connection, recorded with its time since `started`. */
+export async function sendOne(port: number, { kind, request }: LoadRequest, started: number): Promise<LoadResult> {
+  const at = performance.now() - started;
+  const outcome = await exchange(port, { ...request, timeoutMs: ANSWER_DEADLINE_MS });
+  if (!outcome.ok) return { kind, at, ms: outcome.ms, error: outcome.error };
+  const code = problemCode(outcome.response);
+  return { kind, at, ms: outcome.ms, status: outcome.response.status, text: outcome.response.text, ...(code ? { code } : {}) };
+}
+
 /**
  * A small closed loop of workers, each on a fresh connection per request (as separate browsers are),
  * for a bounded time. A request that gets no answer within ANSWER_DEADLINE_MS counts as hung.
@@ -41,15 +50,7 @@ export async function runLoad(port: number, options: LoadOptions): Promise<LoadR
   const deadline = started + options.durationMs;
   const worker = async (id: number) => {
     for (let sequence = 0; performance.now() < deadline; sequence++) {
-      const { kind, request } = options.next(id, sequence);
-      const at = performance.now() - started;
-      const outcome = await exchange(port, { ...request, timeoutMs: ANSWER_DEADLINE_MS });
-      if (outcome.ok) {
-        const code = problemCode(outcome.response);
-        results.push({ kind, at, ms: outcome.ms, status: outcome.response.status, text: outcome.response.text, ...(code ? { code } : {}) });
-      } else {
-        results.push({ kind, at, ms: outcome.ms, error: outcome.error });
-      }
+      results.push(await sendOne(port, options.next(id, sequence), started));
       await delay(options.pauseMs ?? 15);
     }
   };
