@@ -7,6 +7,7 @@
 #   federated-auth-secrets             service-auth-private-key
 #   scoped-auth-token-signing-keys     <kid>.pem  (ES256, P-256)
 #   scoped-auth-token-encryption-keys  <kid>.key  (32 random bytes, base64)
+#   log-identity-key                   log-identity-key (one HMAC key for the identity hashes in every service's logs)
 #   launchdarkly                       sdk-key    (required by overlays/prod, optional in dev)
 #   service-auth-public-keys           orchestrator.pub.pem, federated-auth.pub.pem (a ConfigMap)
 #
@@ -41,6 +42,8 @@ openssl rand -base64 32 >"$work/$kid.key"
 fingerprint_secret=$(openssl rand -base64 48 | tr -d '\n')
 # 32 random bytes, base64url without padding (43 characters), as IDENTITY_SECRETS_KEY requires.
 identity_secrets_key=$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')
+# The same shape, for LOG_IDENTITY_KEY (orchestrator, federated-auth and scoped-auth).
+log_identity_key=$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')
 
 k() {
   # In dry-run mode each object is printed as its own YAML document.
@@ -56,6 +59,8 @@ k create secret generic orchestrator-secrets \
   --from-file=service-auth-private-key="$work/orchestrator.key.pem"
 k create secret generic federated-auth-secrets \
   --from-file=service-auth-private-key="$work/federated-auth.key.pem"
+k create secret generic log-identity-key \
+  --from-literal=log-identity-key="$log_identity_key"
 k create secret generic scoped-auth-token-signing-keys \
   --from-file="$kid.pem=$work/$kid.pem"
 k create secret generic scoped-auth-token-encryption-keys \

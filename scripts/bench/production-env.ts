@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { defaultDevSecretsDir, ensureDevSecret } from '@webchat/config';
+import { defaultDevSecretsDir, devLogIdentityKey, ensureDevSecret } from '@webchat/config';
 import { ensureDevServiceKeys, privateKeyFile } from '@webchat/service-auth';
 import { generateEncryptionSecret, generateSigningKeyPem } from '@webchat/scoped-auth/src/domain/key-material';
 
@@ -14,6 +14,7 @@ export interface DevKeys {
   serviceKeysDir: string;
   fingerprintSecret: string;
   identitySecretsKey: string;
+  logIdentityKey: string;
 }
 
 export function ensureDevKeys(devDir = defaultDevSecretsDir()): DevKeys {
@@ -24,7 +25,8 @@ export function ensureDevKeys(devDir = defaultDevSecretsDir()): DevKeys {
   ensureDevServiceKeys(serviceKeysDir);
   const fingerprintSecret = ensureDevSecret(devDir, 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url')).trim();
   const identitySecretsKey = ensureDevSecret(devDir, 'orchestrator/identity-secrets-key', () => randomBytes(32).toString('base64url')).trim();
-  return { signingKeysDir: join(scoped, 'signing'), encryptionKeysDir: join(scoped, 'encryption'), serviceKeysDir, fingerprintSecret, identitySecretsKey };
+  const logIdentityKey = devLogIdentityKey(devDir);
+  return { signingKeysDir: join(scoped, 'signing'), encryptionKeysDir: join(scoped, 'encryption'), serviceKeysDir, fingerprintSecret, identitySecretsKey, logIdentityKey };
 }
 
 export interface ProductionUrls {
@@ -46,6 +48,7 @@ export function productionEnv(service: string, port: number, keys: DevKeys, urls
     HOST: '127.0.0.1',
     PORT: String(port),
     SERVICE_AUTH_PUBLIC_KEYS_DIR: keys.serviceKeysDir,
+    LOG_IDENTITY_KEY: keys.logIdentityKey,
   };
   switch (service) {
     case 'scoped-auth':

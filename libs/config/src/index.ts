@@ -1,2 +1,3 @@
 export * from './load';
 export * from './dev-secrets';
+export * from './log-identity';

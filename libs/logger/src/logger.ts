@@ -10,19 +10,22 @@ export interface LoggerOptions {
   level?: string;
   /** Tests pass a stream to read what was logged; production writes JSON lines to stdout. */
   stream?: Writable;
+  /** LOG_IDENTITY_KEY: identities are logged as a keyed hash under it; without it, not at all. */
+  identityKey?: Uint8Array;
 }
 
 const RESERVED = new Set(['level', 'message', 'service', 'requestId', 'timestamp']);
 
 /** Runs last, so nothing another format or a caller adds escapes redaction. */
-const redactInfo = winston.format((info) => {
+const redactInfo = winston.format((info, opts) => {
+  const { identityKey } = (opts ?? {}) as { identityKey?: Uint8Array };
   const requestId = currentRequestId();
   if (requestId && info.requestId === undefined) info.requestId = requestId;
   if (typeof info.message === 'string') info.message = redactString(info.message);
   for (const key of Object.keys(info)) {
     if (RESERVED.has(key)) continue;
     const value = (info as Record<string, unknown>)[key];
-    (info as Record<string, unknown>)[key] = (redact({ [key]: value }) as Record<string, unknown>)[key];
+    (info as Record<string, unknown>)[key] = (redact({ [key]: value }, 0, identityKey) as Record<string, unknown>)[key];
   }
   return info;
 });
@@ -45,12 +48,12 @@ function skipDisabledLevels(logger: Logger): Logger {
   return logger;
 }
 
-export function createLogger({ service, level = 'info', stream }: LoggerOptions): Logger {
+export function createLogger({ service, level = 'info', stream, identityKey }: LoggerOptions): Logger {
   return skipDisabledLevels(
     winston.createLogger({
       level,
       defaultMeta: { service },
-      format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), redactInfo(), winston.format.json()),
+      format: winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), redactInfo(identityKey ? { identityKey } : {}), winston.format.json()),
       transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
     }),
   );

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /**
- * A guest identity is a credential's subject: whoever reads it in a log must not be able to present it
- * anywhere. Lines still need to be correlated, so identities are logged as a short hash: 48 bits of a
- * domain-separated SHA-256. Identities are random UUIDs or derived from an account and a customer's
- * user id, so the hash cannot be reversed by trying values.
+ * A guest identity is a credential's subject, and a customer-signed one is derived from the customer's user id:
+ * whoever reads a log must neither present it nor confirm "user X was here" by hashing a guess. Lines still need
+ * correlating, so with a key (LOG_IDENTITY_KEY, the same in every service) an identity is logged as a short HMAC:
+ * 48 bits, `id_` + 12 hex. Without a key it is not logged at all.
  */
 const IDENTITY_KEY = /^(identity|guestIdentity|sub)$/i;
-export const identityRef = (identity: string): string =>
-  `id_${createHash('sha256').update('webchat-log-identity\0').update(identity, 'utf8').digest('hex').slice(0, 12)}`;
+export const identityRef = (identity: string, key: Uint8Array): string =>
+  `id_${createHmac('sha256', key).update('webchat-log-identity\0').update(identity, 'utf8').digest('hex').slice(0, 12)}`;
 
 /**
  * Secrets must never reach a log line, whatever a caller passes in. Two nets: keys whose name says
@@ -31,7 +31,8 @@ export function redactString(value: string): string {
     .replace(DEPLOYMENT_KEY, 'dk_$1…');
 }
 
-export function redact(value: unknown, depth = 0): unknown {
+/** `identityKey`: the HMAC key identities are logged under; without one they are redacted like secrets. */
+export function redact(value: unknown, depth = 0, identityKey?: Uint8Array): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > 6) return '[Truncated]';
@@ -41,14 +42,14 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: redactString(value.message), ...(value.stack ? { stack: redactString(value.stack) } : {}) };
   }
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1, identityKey));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (IDENTITY_KEY.test(key) && typeof inner === 'string') {
-      out[key] = identityRef(inner);
+      out[key] = identityKey ? identityRef(inner, identityKey) : REDACTED;
       continue;
     }
-    out[key] = SECRET_KEY.test(key) && (typeof inner === 'string' || (typeof inner === 'object' && inner !== null)) ? REDACTED : redact(inner, depth + 1);
+    out[key] = SECRET_KEY.test(key) && (typeof inner === 'string' || (typeof inner === 'object' && inner !== null)) ? REDACTED : redact(inner, depth + 1, identityKey);
   }
   return out;
 }

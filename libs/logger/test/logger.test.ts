@@ -165,3 +165,38 @@ describe('redact', () => {
     expect(() => JSON.stringify(redact(loop))).not.toThrow();
   });
 });
+
+describe('guest identities in log lines', () => {
+  const IDENTITY = '6f1c2a44-93b1-4c59-9d8e-0b7f3f2a1c55';
+  const keyA = Buffer.alloc(32, 1);
+  const keyB = Buffer.alloc(32, 2);
+  const logged = async (identityKey?: Buffer) => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    const logger = createLogger({ service: 'scoped-auth', stream, ...(identityKey ? { identityKey } : {}) });
+    logger.info('token validated', { identity: IDENTITY, guestIdentity: IDENTITY, nested: { sub: 'user-42@example.com' } });
+    await flush();
+    return { line: lines[0]!, record: JSON.parse(lines[0]!) as Record<string, any> };
+  };
+
+  it('when the service has a LOG_IDENTITY_KEY, then an identity is a short keyed hash: the same for the same guest, and another under another key', async () => {
+    const first = await logged(keyA);
+    const again = await logged(keyA);
+    const otherKey = await logged(keyB);
+    expect(first.record.identity).toMatch(/^id_[0-9a-f]{12}$/);
+    expect(first.record.guestIdentity).toBe(first.record.identity);
+    expect(again.record.identity).toBe(first.record.identity);
+    expect(otherKey.record.identity).not.toBe(first.record.identity);
+    expect(first.record.nested.sub).toMatch(/^id_[0-9a-f]{12}$/);
+    expect(first.line).not.toContain(IDENTITY);
+    expect(first.line).not.toContain('user-42');
+  });
+
+  it('when there is no key, then identities are not logged at all, not even hashed', async () => {
+    const { line, record } = await logged();
+    expect(record).toMatchObject({ identity: REDACTED, guestIdentity: REDACTED, nested: { sub: REDACTED } });
+    expect(line).not.toContain(IDENTITY);
+    expect(line).not.toMatch(/id_[0-9a-f]{12}/);
+  });
+});

@@ -32,6 +32,7 @@ export function generateComposeEnv(now = new Date(), launchDarklySdkKey = ''): E
     { name: 'POSTGRES_PASSWORD', value: randomBytes(24).toString('hex'), comment: 'Password of the compose Postgres (also in DATABASE_URL). Set when its volume is first created.' },
     { name: 'FINGERPRINT_SECRET', value: randomBytes(32).toString('base64url'), comment: "orchestrator: HMAC key of the guests' fingerprints." },
     { name: 'IDENTITY_SECRETS_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator, its CLI and the webhook dispatcher: AES-256-GCM key identity secrets and webhook signing secrets are stored under." },
+    { name: 'LOG_IDENTITY_KEY', value: randomBytes(32).toString('base64url'), comment: "orchestrator, federated-auth and scoped-auth: HMAC key guest identities are logged under (one value for all three)." },
   ];
   for (const service of SERVICE_TOKEN_CALLERS) {
     const { privateKeyPem } = generateServiceKeyPair();

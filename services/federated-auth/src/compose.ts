@@ -21,7 +21,7 @@ export interface FederatedAuth extends ServiceApp {
 
 /** The one composition root: start.ts and the test harness both build federated-auth here. */
 export function buildFederatedAuth(config: FederatedAuthConfig, overrides: FederatedAuthOverrides = {}): FederatedAuth {
-  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.logLevel, identityKey: config.logIdentityKey });
   const verifier = new ServiceTokenVerifier({ audience: SERVICE_NAME, publicKeys: config.serviceAuth.publicKeys });
   const signer = new ServiceTokenSigner({ issuer: SERVICE_NAME, privateKey: config.serviceAuth.privateKey });
   const scopedAuth = new InternalClient({ service: 'scoped-auth', baseUrl: config.scopedAuth.url, signer, timeoutMs: config.scopedAuth.timeoutMs });

@@ -6,6 +6,9 @@ import { ConfigError } from '@webchat/config';
 import { generateServiceKeyPair, publicKeyFile } from '@webchat/service-auth';
 import { loadFederatedAuthConfig } from '../src/config';
 
+/** LOG_IDENTITY_KEY: required in production like the keys (32 bytes, base64url). */
+const LOG_IDENTITY_KEY = 'l'.repeat(43);
+
 describe('federated-auth configuration', () => {
   let tmp: string;
   let publicKeysDir: string;
@@ -46,12 +49,14 @@ describe('federated-auth configuration', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems.join('\n')).toMatch(/SERVICE_AUTH_PRIVATE_KEY: required in production/);
     expect(problems.join('\n')).toMatch(/SERVICE_AUTH_PUBLIC_KEYS_DIR: required/);
+    expect(problems.join('\n')).toMatch(/LOG_IDENTITY_KEY: required in production/);
     expect(fs.existsSync(path.join(tmp, 'never'))).toBe(false);
   });
 
   test('when everything is given in production (key as @file), then it loads', () => {
     const config = loadFederatedAuthConfig({
       NODE_ENV: 'production',
+      LOG_IDENTITY_KEY,
       PORT: '8100',
       SCOPED_AUTH_URL: 'http://scoped-auth:4200',
       SCOPED_AUTH_TIMEOUT_MS: '750',
@@ -66,6 +71,7 @@ describe('federated-auth configuration', () => {
     const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const problems = problemsOf({
       NODE_ENV: 'production',
+      LOG_IDENTITY_KEY,
       SCOPED_AUTH_URL: 'not a url',
       TOKEN_TTL_SECONDS: '10',
       SCOPED_AUTH_TIMEOUT_MS: 'soon',
@@ -74,7 +80,7 @@ describe('federated-auth configuration', () => {
     });
     expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['SCOPED_AUTH_URL', 'TOKEN_TTL_SECONDS', 'SCOPED_AUTH_TIMEOUT_MS']));
 
-    const keyProblems = problemsOf({ NODE_ENV: 'production', SERVICE_AUTH_PRIVATE_KEY: rsa, SERVICE_AUTH_PUBLIC_KEYS_DIR: path.join(tmp, 'empty') });
+    const keyProblems = problemsOf({ NODE_ENV: 'production', LOG_IDENTITY_KEY, SERVICE_AUTH_PRIVATE_KEY: rsa, SERVICE_AUTH_PUBLIC_KEYS_DIR: path.join(tmp, 'empty') });
     expect(keyProblems).toEqual([
       expect.stringMatching(/^SERVICE_AUTH_PRIVATE_KEY: .*P-256/),
       expect.stringMatching(/^SERVICE_AUTH_PUBLIC_KEYS_DIR: no public key for orchestrator.pub.pem/),

@@ -1,5 +1,6 @@
 import type { LDClient } from '@launchdarkly/node-server-sdk';
 import { createMetrics, type ServiceApp } from '@webchat/http-kit';
+import { logIdentityKeyBytes } from '@webchat/config';
 import { createLogger, type Logger } from '@webchat/logger';
 import { ServiceTokenSigner } from '@webchat/service-auth';
 import { SERVICE_NAME, type OrchestratorConfig } from './config';
@@ -68,7 +69,7 @@ const secondsToMs = (nowSeconds: () => number) => () => nowSeconds() * 1000;
 
 /** The one composition root: start.ts and the test harness both build the orchestrator here. */
 export async function buildOrchestrator(config: OrchestratorConfig, overrides: OrchestratorOverrides = {}): Promise<Orchestrator> {
-  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, identityKey: logIdentityKeyBytes(config.LOG_IDENTITY_KEY) });
   const metrics = createMetrics(SERVICE_NAME);
   const storeQueries = metrics.counter('store_queries_total', 'Queries sent to Postgres');
   const cacheLookups = metrics.counter('account_cache_lookups_total', 'Account configuration lookups by result', ['result']);

@@ -2,7 +2,20 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { EXPIRED_GRACE_MAX_SECONDS } from '@webchat/contracts';
-import { ConfigError, contractViolationsFor, defaultDevSecretsDir, ensureDevSecret, envBoolean, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import {
+  ConfigError,
+  contractViolationsFor,
+  defaultDevSecretsDir,
+  ensureDevSecret,
+  envBoolean,
+  envInt,
+  envLogLevel,
+  envPort,
+  isProductionEnv,
+  loadConfig,
+  logIdentityKeyEnv,
+  withDevLogIdentityKey,
+} from '@webchat/config';
 import { readServicePrivateKey, servicePrivateKeyEnv, withDevServiceKeys } from '@webchat/service-auth';
 
 export const SERVICE_NAME = 'orchestrator';
@@ -59,6 +72,7 @@ export const orchestratorEnv = z.object({
   AGENT_RATE_LIMIT: envInt(600, { min: 1, max: 100_000 }).describe('Requests one agent key may make per window, per replica; beyond it 429 rate_limited'),
   AGENT_RATE_WINDOW_SECONDS: envInt(60, { min: 1, max: 3600 }).describe('The fixed window AGENT_RATE_LIMIT counts in'),
   CORS_MAX_AGE_SECONDS: envInt(600, { min: 0, max: 86_400 }).describe('How long browsers may cache a preflight'),
+  LOG_IDENTITY_KEY: logIdentityKeyEnv,
   // The orchestrator only calls other services; nothing calls it with a service token, so it holds no public keys.
   SERVICE_AUTH_PRIVATE_KEY: servicePrivateKeyEnv,
 });
@@ -69,7 +83,7 @@ export interface OrchestratorConfig extends z.output<typeof orchestratorEnv> {
   contractViolations: 'fail' | 'report';
 }
 
-export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'IDENTITY_SECRETS_KEY', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
+export const ORCHESTRATOR_SECRETS = ['DATABASE_URL', 'FINGERPRINT_SECRET', 'IDENTITY_SECRETS_KEY', 'LOG_IDENTITY_KEY', 'SERVICE_AUTH_PRIVATE_KEY'] as const;
 
 /** The CLI (which seals identity and webhook secrets), the orchestrator and the dispatcher (which open them) share this dev key. */
 export const devIdentitySecretsKey = (devDir: string) =>
@@ -84,7 +98,7 @@ function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.Process
   const filled = withDevServiceKeys(env, SERVICE_NAME, { privateKey: true }, path.join(devDir, 'service-keys'));
   filled.FINGERPRINT_SECRET ||= ensureDevSecret(devDir, 'orchestrator/fingerprint-secret', () => randomBytes(32).toString('base64url'));
   filled.IDENTITY_SECRETS_KEY ||= devIdentitySecretsKey(devDir);
-  return filled;
+  return withDevLogIdentityKey(filled, devDir);
 }
 
 export function loadOrchestratorConfig(env: NodeJS.ProcessEnv = process.env, options: { devSecretsDir?: string } = {}): OrchestratorConfig {

@@ -19,7 +19,7 @@ export interface ScopedAuth extends ServiceApp {
 
 /** The one composition root: start.ts and the test harness both build scoped-auth here. */
 export async function buildScopedAuth(config: ScopedAuthConfig, overrides: ScopedAuthOverrides = {}): Promise<ScopedAuth> {
-  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ service: SERVICE_NAME, level: config.logLevel, identityKey: config.logIdentityKey });
   const keys = await createTokenKeys(config.keys);
   const verifier = new ServiceTokenVerifier({ audience: SERVICE_NAME, publicKeys: config.serviceAuth.publicKeys });
   const service = createApp({ config, logger, keys, verifier, ...(overrides.now ? { now: overrides.now } : {}) });

@@ -1,7 +1,21 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, collect, contractViolationsFor, defaultDevSecretsDir, ensureDevSecret, envInt, envLogLevel, envPort, isProductionEnv, loadConfig } from '@webchat/config';
+import {
+  ConfigError,
+  collect,
+  contractViolationsFor,
+  defaultDevSecretsDir,
+  ensureDevSecret,
+  envInt,
+  envLogLevel,
+  envPort,
+  isProductionEnv,
+  loadConfig,
+  logIdentityKeyBytes,
+  logIdentityKeyEnv,
+  withDevLogIdentityKey,
+} from '@webchat/config';
 import { scopedAuthRoutes, serviceCallersOf } from '@webchat/contracts';
 import { callerPublicKeysEnv, readCallerPublicKeys, withDevServiceKeys } from '@webchat/service-auth';
 import {
@@ -38,9 +52,10 @@ export const ScopedAuthEnv = z.object({
     .describe(`A256GCM content keys for the JWE (alg dir): 32 random bytes, base64url. ${KEY_SOURCE} Secret.`),
   TOKEN_ENCRYPTION_ACTIVE_KID: z.string().regex(KID_PATTERN).optional().describe('The kid new tokens are encrypted with; required with several keys'),
   SERVICE_AUTH_PUBLIC_KEYS_DIR: callerPublicKeysEnv,
+  LOG_IDENTITY_KEY: logIdentityKeyEnv,
 });
 
-export const SECRET_VARIABLES = ['TOKEN_SIGNING_KEYS', 'TOKEN_ENCRYPTION_KEYS'] as const;
+export const SECRET_VARIABLES = ['TOKEN_SIGNING_KEYS', 'TOKEN_ENCRYPTION_KEYS', 'LOG_IDENTITY_KEY'] as const;
 /** Callers whose service-token public keys must be present, or every call would be refused. */
 const CALLERS = serviceCallersOf(scopedAuthRoutes);
 
@@ -48,6 +63,8 @@ export interface ScopedAuthConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** LOG_IDENTITY_KEY, decoded: identities are logged as a keyed hash under it. */
+  logIdentityKey: Buffer;
   contractViolations: 'fail' | 'report';
   token: TokenSettings;
   keys: TokenKeyMaterial;
@@ -71,7 +88,7 @@ function withDevDefaults(env: NodeJS.ProcessEnv, devDir: string): NodeJS.Process
     ensureDevSecret(own, 'encryption/dev-1.key', generateEncryptionSecret);
     filled.TOKEN_ENCRYPTION_KEYS = path.join(own, 'encryption');
   }
-  return withDevServiceKeys(filled, 'scoped-auth', { publicKeys: true }, path.join(devDir, 'service-keys'));
+  return withDevLogIdentityKey(withDevServiceKeys(filled, 'scoped-auth', { publicKeys: true }, path.join(devDir, 'service-keys')), devDir);
 }
 
 export function loadScopedAuthConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): ScopedAuthConfig {
@@ -102,6 +119,7 @@ export function loadScopedAuthConfig(env: NodeJS.ProcessEnv = process.env, optio
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,
+    logIdentityKey: logIdentityKeyBytes(raw.LOG_IDENTITY_KEY),
     contractViolations: contractViolationsFor(env),
     token: { issuer: raw.TOKEN_ISSUER, audience: raw.TOKEN_AUDIENCE, clockToleranceSeconds: raw.TOKEN_CLOCK_TOLERANCE_SECONDS },
     keys: { signing, activeSigningKid, encryption, activeEncryptionKid },

@@ -7,6 +7,9 @@ import { generateServiceKeyPair, publicKeyFile } from '@webchat/service-auth';
 import { loadScopedAuthConfig } from '../src/config';
 import { createTokenKeys } from '../src/domain/keys';
 
+/** LOG_IDENTITY_KEY: required in production like the keys (32 bytes, base64url). */
+const LOG_IDENTITY_KEY = 'l'.repeat(43);
+
 const pem = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const secret = () => crypto.randomBytes(32).toString('base64url');
 
@@ -55,6 +58,7 @@ describe('scoped-auth configuration', () => {
     expect(problems.join('\n')).toMatch(/TOKEN_SIGNING_KEYS: required in production/);
     expect(problems.join('\n')).toMatch(/TOKEN_ENCRYPTION_KEYS: required in production/);
     expect(problems.join('\n')).toMatch(/SERVICE_AUTH_PUBLIC_KEYS_DIR: required/);
+    expect(problems.join('\n')).toMatch(/LOG_IDENTITY_KEY: required in production/);
     expect(fs.existsSync(devDir)).toBe(false);
   });
 
@@ -63,6 +67,7 @@ describe('scoped-auth configuration', () => {
     fs.writeFileSync(file, pem());
     const config = loadScopedAuthConfig({
       NODE_ENV: 'production',
+      LOG_IDENTITY_KEY,
       PORT: '9999',
       TOKEN_ISSUER: 'urn:test:iss',
       TOKEN_SIGNING_KEYS: JSON.stringify({ 'sig-old': `@${file}`, 'sig-new': pem() }),
@@ -91,6 +96,7 @@ describe('scoped-auth configuration', () => {
     fs.writeFileSync(path.join(encryptionDir, 'e1.key'), `${secret()}\n`);
     const config = loadScopedAuthConfig({
       NODE_ENV: 'production',
+      LOG_IDENTITY_KEY,
       TOKEN_SIGNING_KEYS: signingDir,
       TOKEN_ENCRYPTION_KEYS: `@${encryptionDir}`,
       SERVICE_AUTH_PUBLIC_KEYS_DIR: publicKeysDir,
@@ -109,6 +115,7 @@ describe('scoped-auth configuration', () => {
     const problems = problemsOf(() =>
       loadScopedAuthConfig({
         NODE_ENV: 'production',
+        LOG_IDENTITY_KEY,
         TOKEN_SIGNING_KEYS: JSON.stringify({ a: pem(), b: pem() }),
         TOKEN_ENCRYPTION_KEYS: JSON.stringify({ short: Buffer.alloc(16).toString('base64url') }),
         SERVICE_AUTH_PUBLIC_KEYS_DIR: publicKeysDir,
@@ -121,6 +128,7 @@ describe('scoped-auth configuration', () => {
     const more = problemsOf(() =>
       loadScopedAuthConfig({
         NODE_ENV: 'production',
+        LOG_IDENTITY_KEY,
         TOKEN_SIGNING_KEYS: JSON.stringify({ rsa }),
         TOKEN_ENCRYPTION_KEYS: '{not json',
         SERVICE_AUTH_PUBLIC_KEYS_DIR: path.join(tmp, 'nowhere'),
@@ -141,6 +149,7 @@ describe('scoped-auth configuration', () => {
     const problems = problemsOf(() =>
       loadScopedAuthConfig({
         NODE_ENV: 'production',
+        LOG_IDENTITY_KEY,
         TOKEN_SIGNING_KEYS: JSON.stringify({ old: crypto.createPublicKey(pem()).export({ type: 'spki', format: 'pem' }).toString(), cur: pem() }),
         TOKEN_SIGNING_ACTIVE_KID: 'old',
         TOKEN_ENCRYPTION_KEYS: JSON.stringify({ e: secret() }),

@@ -101,11 +101,12 @@ function podEnvironment(kind: 'Deployment' | 'Job', name: string): NodeJS.Proces
 }
 
 describe('deploy/k8s-secrets.sh (kubectl client-side dry run)', () => {
-  test('it makes five Secrets and one ConfigMap, all valid Kubernetes objects in the namespace given', () => {
+  test('it makes six Secrets and one ConfigMap, all valid Kubernetes objects in the namespace given', () => {
     expect(created.map((o) => `${o.kind} ${o.metadata?.name}`).sort()).toEqual([
       'ConfigMap service-auth-public-keys',
       'Secret federated-auth-secrets',
       'Secret launchdarkly',
+      'Secret log-identity-key',
       'Secret orchestrator-secrets',
       'Secret scoped-auth-token-encryption-keys',
       'Secret scoped-auth-token-signing-keys',
@@ -167,6 +168,13 @@ describe('the prod pods with those Secrets mounted and injected', () => {
     const dispatcher = loadDispatcherConfig(podEnvironment('Deployment', 'webhook-dispatcher'));
     expect(dispatcher).toMatchObject({ NODE_ENV: 'production', DATABASE_URL: DATABASE_URL, WEBHOOK_ALLOW_LOCAL_URLS: false });
     expect(dispatcher.IDENTITY_SECRETS_KEY).toBe(loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator')).IDENTITY_SECRETS_KEY);
+  });
+
+  test('the orchestrator, federated-auth and scoped-auth log identities under one LOG_IDENTITY_KEY, so one guest\'s lines correlate across them', () => {
+    const orchestrator = loadOrchestratorConfig(podEnvironment('Deployment', 'orchestrator')).LOG_IDENTITY_KEY;
+    expect(orchestrator).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(loadFederatedAuthConfig(podEnvironment('Deployment', 'federated-auth')).logIdentityKey).toEqual(Buffer.from(orchestrator, 'base64url'));
+    expect(loadScopedAuthConfig(podEnvironment('Deployment', 'scoped-auth')).logIdentityKey).toEqual(Buffer.from(orchestrator, 'base64url'));
   });
 
   test('the migrations Job reads the same database URL', () => {

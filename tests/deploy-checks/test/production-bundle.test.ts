@@ -93,10 +93,13 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** LOG_IDENTITY_KEY: one value for the three services. */
+const LOG_IDENTITY_KEY = 'l'.repeat(43);
 const scopedAuthEnv = () => ({
   TOKEN_SIGNING_KEYS: join(root, 'secrets/signing'),
   TOKEN_ENCRYPTION_KEYS: join(root, 'secrets/encryption'),
   SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
+  LOG_IDENTITY_KEY,
 });
 
 describe('the production bundles (node dist/start.js, no node_modules)', () => {
@@ -119,14 +122,18 @@ describe('the production bundles (node dist/start.js, no node_modules)', () => {
     ['federated-auth', 'SERVICE_AUTH_PRIVATE_KEY'],
     ['orchestrator', 'FINGERPRINT_SECRET'],
     ['orchestrator', 'IDENTITY_SECRETS_KEY'],
+    ['scoped-auth', 'LOG_IDENTITY_KEY'],
+    ['federated-auth', 'LOG_IDENTITY_KEY'],
+    ['orchestrator', 'LOG_IDENTITY_KEY'],
   ])('when %s starts in production without %s, then it exits non-zero naming the variable', async (service, missing) => {
     const complete: Record<string, Record<string, string>> = {
       'scoped-auth': scopedAuthEnv(),
-      'federated-auth': { SERVICE_AUTH_PRIVATE_KEY: keys.federatedAuth.privateKeyPem, SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys') },
+      'federated-auth': { SERVICE_AUTH_PRIVATE_KEY: keys.federatedAuth.privateKeyPem, SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'), LOG_IDENTITY_KEY },
       orchestrator: {
         DATABASE_URL: databaseUrl(adminUrl, databaseName),
         FINGERPRINT_SECRET: 'f'.repeat(43),
         IDENTITY_SECRETS_KEY: 'i'.repeat(43),
+        LOG_IDENTITY_KEY,
         SERVICE_AUTH_PRIVATE_KEY: keys.orchestrator.privateKeyPem,
         SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
       },
@@ -162,6 +169,7 @@ describe('the orchestrator image: migrations, seed and the token path through th
       SCOPED_AUTH_URL: scoped.url,
       SERVICE_AUTH_PRIVATE_KEY: keys.federatedAuth.privateKeyPem,
       SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
+      LOG_IDENTITY_KEY,
     });
     const orchestrator = await startService('orchestrator', {
       DATABASE_URL: databaseUrl(adminUrl, databaseName),
@@ -169,6 +177,7 @@ describe('the orchestrator image: migrations, seed and the token path through th
       SCOPED_AUTH_URL: scoped.url,
       FINGERPRINT_SECRET: 'f'.repeat(43),
       IDENTITY_SECRETS_KEY: 'i'.repeat(43),
+      LOG_IDENTITY_KEY,
       SERVICE_AUTH_PRIVATE_KEY: keys.orchestrator.privateKeyPem,
       SERVICE_AUTH_PUBLIC_KEYS_DIR: join(root, 'secrets/service-keys'),
     });

@@ -70,11 +70,13 @@ describe(`soak (${MODE} mode): the real services as separate processes behind St
       TOKEN_SIGNING_KEYS: keys.signingDir,
       TOKEN_ENCRYPTION_KEYS: keys.encryptionDir,
       SERVICE_AUTH_PUBLIC_KEYS_DIR: keys.serviceKeysDir,
+      LOG_IDENTITY_KEY: keys.logIdentityKey,
     }, dir, nodeArgs);
     const federated = spawnService('federated-auth', federatedPort, {
       SCOPED_AUTH_URL: `http://127.0.0.1:${scopedPort}`,
       SERVICE_AUTH_PRIVATE_KEY: privateKey('federated-auth'),
       SERVICE_AUTH_PUBLIC_KEYS_DIR: keys.serviceKeysDir,
+      LOG_IDENTITY_KEY: keys.logIdentityKey,
     }, dir, nodeArgs);
     const orchestrator = spawnService('orchestrator', orchestratorPort, {
       DATABASE_URL: database.url,
@@ -83,6 +85,7 @@ describe(`soak (${MODE} mode): the real services as separate processes behind St
       SERVICE_AUTH_PRIVATE_KEY: privateKey('orchestrator'),
       FINGERPRINT_SECRET: fingerprintSecret,
       IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
+      LOG_IDENTITY_KEY: keys.logIdentityKey,
     }, dir, nodeArgs);
     const started = await Promise.allSettled([scoped, federated, orchestrator]);
     services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

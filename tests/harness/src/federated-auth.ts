@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
@@ -33,6 +34,7 @@ export async function startFederatedAuth(options: FederatedAuthStartOptions): Pr
       host: '127.0.0.1',
       port: 0,
       logLevel: 'error',
+      logIdentityKey: randomBytes(32),
       contractViolations: 'fail',
       defaultTokenTtlSeconds: options.defaultTokenTtlSeconds ?? 3600,
       scopedAuth: { url: options.scopedAuthUrl, timeoutMs: options.timeoutMs ?? 2000 },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { SCOPED_AUTH_GENERATE_PATH, SCOPED_AUTH_VALIDATE_PATH, type GenerateScopedTokenRequest } from '@webchat/contracts';
 import { listen } from '@webchat/http-kit';
@@ -38,6 +38,7 @@ export async function startScopedAuth(options: ScopedAuthStartOptions): Promise<
       host: '127.0.0.1',
       port: 0,
       logLevel: 'error',
+      logIdentityKey: randomBytes(32),
       contractViolations: 'fail',
       token: { ...TEST_TOKEN_SETTINGS, ...options.settings },
       keys: material,

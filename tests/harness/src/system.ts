@@ -131,6 +131,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<SystemUn
       TOKEN_FAILURE_LIMIT: String(options.tokenFailureLimit ?? 5),
       TOKEN_VALIDATION_CACHE_SECONDS: String(options.tokenValidationCacheSeconds ?? 0),
       IDENTITY_SECRETS_KEY: randomBytes(32).toString('base64url'),
+      LOG_IDENTITY_KEY: randomBytes(32).toString('base64url'),
       AGENT_RATE_LIMIT: String(options.agentRateLimit?.requests ?? 600),
       AGENT_RATE_WINDOW_SECONDS: String(options.agentRateLimit?.windowSeconds ?? 60),
       STREAMS_PER_HOLDER: String(options.streams?.perHolder ?? 5),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,8 @@ export interface KeyFiles {
   serviceKeysDir: string;
   signingDir: string;
   encryptionDir: string;
+  /** LOG_IDENTITY_KEY, the same for every service. */
+  logIdentityKey: string;
   /** Every secret written, for the log scan. */
   secrets: string[];
 }
@@ -45,7 +48,9 @@ export function writeKeyFiles(dir: string): KeyFiles {
   const encryptionSecret = generateEncryptionSecret();
   fs.writeFileSync(path.join(encryptionDir, 'enc-1.key'), encryptionSecret, { mode: 0o600 });
   secrets.push(encryptionSecret);
-  return { serviceKeysDir, signingDir, encryptionDir, secrets };
+  const logIdentityKey = randomBytes(32).toString('base64url');
+  secrets.push(logIdentityKey);
+  return { serviceKeysDir, signingDir, encryptionDir, logIdentityKey, secrets };
 }
 
 /**

@@ -94,7 +94,7 @@ describe('renderStarshipConfig', () => {
 
   it("matches the orchestrator's limits: body size, and timeouts on both sides of the keep-alive", () => {
     // The orchestrator's defaults; its secrets have none, so stand-ins satisfy the schema.
-    const defaults = orchestratorEnv.parse({ FINGERPRINT_SECRET: 'x'.repeat(32), IDENTITY_SECRETS_KEY: 'k'.repeat(43), SERVICE_AUTH_PRIVATE_KEY: 'stand-in' });
+    const defaults = orchestratorEnv.parse({ FINGERPRINT_SECRET: 'x'.repeat(32), IDENTITY_SECRETS_KEY: 'k'.repeat(43), LOG_IDENTITY_KEY: 'l'.repeat(43), SERVICE_AUTH_PRIVATE_KEY: 'stand-in' });
     const text = renderStarshipConfig(base);
     expect(text).toContain(`client_max_body_size ${DEFAULTS.clientMaxBodySize};`);
     expect(Number.parseInt(DEFAULTS.clientMaxBodySize, 10) * 1024).toBe(defaults.BODY_LIMIT_BYTES);
