@@ -74,7 +74,9 @@ export function targetLines(report: BenchReport): string[] {
   }
   if (channels && on) {
     const ratio = channels.median.requestsPerSecond / on.median.requestsPerSecond;
-    lines.push(`WebChannels >= 60% of token (flag on) req/s: ${percent(ratio)} (${mark(ratio >= 0.6)})`);
+    // Issue 7's ratio, from before a create also wrote the conversation's events (live streams, webhook outbox):
+    // printed for comparison between runs, not an issue-17 target.
+    lines.push(`for information, not a target: WebChannels at ${percent(ratio)} of the token path's (flag on) req/s (issue 7 asked >= 60% before the event log)`);
   }
   return lines;
 }
