@@ -31,6 +31,11 @@
     if (verifiedName(c)) name.append(' ', verifiedLabel());
     return name;
   };
+  // Pre-engagement field names as labels: "friendlyName" reads "Friendly name", "email" reads "Email".
+  const fieldLabel = (key) => {
+    const words = key.replace(/[_-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim().toLowerCase();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  };
   const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
   // ---- conversation list ----
@@ -58,16 +63,25 @@
     return item;
   }
 
+  // At most one re-read per 150 ms, however many events arrive: a burst is absorbed, but a busy account (an event
+  // every few ms) still gets its list re-read, which a timer reset by every event would put off for as long as they came.
   let listTimer = null;
   const refreshListSoon = () => {
-    clearTimeout(listTimer);
-    listTimer = setTimeout(() => loadList().catch(showConnectionError), 150);
+    if (listTimer) return;
+    listTimer = setTimeout(() => {
+      listTimer = null;
+      loadList().catch(showConnectionError);
+    }, 150);
   };
 
   // ---- one conversation ----
   async function select(sid) {
     state.selected = sid;
-    for (const b of document.querySelectorAll('#conversations button')) b.setAttribute('aria-current', String(b.dataset.sid === sid));
+    for (const b of document.querySelectorAll('#conversations button')) {
+      b.setAttribute('aria-current', String(b.dataset.sid === sid));
+      // Opening it reads it (the GET below marks it read for the account): its badge goes now, not at the next re-read.
+      if (b.dataset.sid === sid) b.querySelector('.unread')?.replaceWith(el('span'));
+    }
     await renderConversation();
     refreshListSoon();
     $('reply-body').focus();
@@ -85,7 +99,8 @@
       dd.append(' ', verifiedLabel());
       details.append(el('dt', {}, term), dd);
     }
-    const facts = [['Started', new Date(c.createdAt).toLocaleString()], ...Object.entries(c.preEngagementData || {}).filter(([, v]) => typeof v === 'string')];
+    const typed = Object.entries(c.preEngagementData || {}).filter(([key, v]) => typeof v === 'string' && !(key === 'friendlyName' && v === (c.preEngagementData || {}).name));
+    const facts = [['Started', new Date(c.createdAt).toLocaleString()], ...typed.map(([key, v]) => [fieldLabel(key), v])];
     for (const [term, value] of facts) details.append(el('dt', {}, term), el('dd', {}, value));
     const transcript = $('transcript');
     transcript.replaceChildren();

@@ -129,6 +129,13 @@ describe('a guest and an agent chat live through Starship and two orchestrators'
     await item.waitFor();
     await item.locator('.unread').waitFor();
     await item.click();
+    // Opening a conversation reads it: its unread badge goes at once.
+    await expect(item.locator('.unread').count()).resolves.toBe(0);
+    // What the guest typed in the form, under readable labels (the friendly name only when it adds something).
+    await desk.locator('#details dt', { hasText: 'Email' }).waitFor();
+    const details = await desk.locator('#details').textContent();
+    expect(details).toContain('grace@example.com');
+    expect(details).not.toContain('friendlyName');
     await desk.locator('#transcript li.guest', { hasText: 'Hello, anyone there?' }).waitFor();
 
     // A further guest message reaches the open conversation in the desk live.
@@ -142,6 +149,9 @@ describe('a guest and an agent chat live through Starship and two orchestrators'
     await agentBubbles(guest).filter({ hasText: 'What is the order number?' }).waitFor();
     await expect(agentBubbles(guest).first().locator('.wc-msg-meta').textContent()).resolves.toContain('Ada');
     await desk.locator('#transcript li.agent', { hasText: 'What is the order number?' }).waitFor();
+    // The list follows live too: the latest message is the preview, and the open conversation shows no badge.
+    await item.locator('.preview', { hasText: 'What is the order number?' }).waitFor();
+    await expect(item.locator('.unread').count()).resolves.toBe(0);
     await guest.screenshot({ path: join(ARTIFACTS, 'live-widget-agent-reply.png') });
     await desk.screenshot({ path: join(ARTIFACTS, 'live-desk.png') });
 
