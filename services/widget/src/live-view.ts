@@ -15,7 +15,7 @@ export class LiveView {
 
   constructor(
     launcher: HTMLButtonElement,
-    transcriptScroller: Element | null,
+    private readonly transcriptScroller: Element | null,
     private readonly texts: Texts,
   ) {
     this.badge = h('span', { class: 'wc-badge', hidden: true, 'aria-hidden': 'true' });
@@ -46,7 +46,10 @@ export class LiveView {
 
   showEnded(ended: boolean): void {
     this.ended.hidden = !ended;
-    if (ended) this.announcer.textContent = this.texts.t('conversationEnded');
+    if (!ended) return;
+    this.announcer.textContent = this.texts.t('conversationEnded');
+    // The notice takes the composer's place and is taller: the last message would slip out of view.
+    if (this.transcriptScroller) this.transcriptScroller.scrollTop = this.transcriptScroller.scrollHeight;
   }
 }
 

@@ -184,6 +184,10 @@ describe('a guest and an agent chat live through Starship and two orchestrators'
     await desk.getByRole('button', { name: 'Close conversation' }).click();
     await widget(guest).getByText('This conversation has ended.').first().waitFor();
     await expect(widget(guest).locator('.wc-composer').isHidden()).resolves.toBe(true);
+    // The last message stays in view above the notice (the transcript scrolled to its end).
+    const last = await widget(guest).locator('.wc-msg').last().boundingBox();
+    const body = await widget(guest).locator('.wc-chat .wc-body').boundingBox();
+    expect(last!.y + last!.height).toBeLessThanOrEqual(body!.y + body!.height + 1);
     await guest.screenshot({ path: join(ARTIFACTS, 'live-widget-ended.png') });
     await widget(guest).getByRole('button', { name: 'Start a new conversation' }).click();
     await widget(guest).getByLabel('How can we help?').waitFor();
