@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@webchat/logger';
 import { createIdentitySecretRepository, IdentitySecretSealer } from '../src/data-access/identity-secrets';
 import type { Database } from '../src/data-access/pool';
 import { useCliFixture } from './support/cli';
@@ -71,5 +73,36 @@ describe('webchat-admin and the security rules of issue 12', () => {
     const missing = await cli(['identity-secret', 'rotate', `AC${'f'.repeat(32)}`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');
+  });
+});
+
+describe('webchat-admin logs identity-ref: finding a guest in the logs', () => {
+  const logIdentityKey = randomBytes(32).toString('base64url');
+
+  /** What a service with this LOG_IDENTITY_KEY writes for the identity, read back from its log line. */
+  async function loggedAs(identity: string): Promise<string> {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    createLogger({ service: 'scoped-auth', stream, identityKey: Buffer.from(logIdentityKey, 'base64url') }).info('token validated', { identity });
+    await new Promise((resolve) => setImmediate(resolve));
+    return (JSON.parse(lines[0]!) as { identity: string }).identity;
+  }
+
+  test("when given a guest's identity and the services' key, then it prints exactly the ref their log lines carry", async () => {
+    const identity = randomUUID();
+    const printed = await cli(['logs', 'identity-ref', identity.toUpperCase()], { logIdentityKey });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.trim()).toBe(await loggedAs(identity));
+    expect(printed.stdout).not.toContain(identity);
+  });
+
+  test('when LOG_IDENTITY_KEY is not configured (production), then it stops with exit 2 naming it; a malformed identity is exit 2 too', async () => {
+    const refused = await cli(['logs', 'identity-ref', randomUUID()], { logIdentityKey: null });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('LOG_IDENTITY_KEY');
+    const malformed = await cli(['logs', 'identity-ref', 'not-a-uuid'], { logIdentityKey });
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('UUID');
   });
 });

@@ -58,6 +58,7 @@ export const DEFAULT_IS_FINE: Record<string, Record<string, string>> = {
   },
   'webchat-admin': {
     WEBCHAT_PG_PORT: 'only for the local private cluster; deployments always set DATABASE_URL, which wins',
+    LOG_IDENTITY_KEY: 'only `logs identity-ref` needs it, run by an operator holding the key; migrations and seed-demo never log an identity',
     IDENTITY_SECRETS_KEY: 'only commands that make a secret (identity-secret rotate, webhooks add/rotate-secret) need it; migrations and seed-demo run without it (the dispatcher seals older webhook secrets at start)',
   },
   'webhook-dispatcher': {

@@ -17,6 +17,8 @@ export interface CommandContext extends WebhookCommandContext {
   migrate(options: { createDatabase: boolean }): Promise<void>;
   /** Identity secrets and the key they are sealed with (IDENTITY_SECRETS_KEY). */
   identitySecrets(): Promise<{ repository: IdentitySecretRepository; sealer: IdentitySecretSealer }>;
+  /** How the services' log lines name this guest identity (a keyed hash under LOG_IDENTITY_KEY). */
+  logIdentityRef(identity: string): string;
   devSecretsDir: string;
   /** The command's result (stdout). */
   out(text: string): void;
@@ -31,6 +33,7 @@ const NONE = { min: 0, max: 0, names: '' };
 const JSON_FLAG = { json: { type: 'boolean' } } as const;
 
 const sidOf = (parsed: Parsed) => parsed.positionals[0] ?? '';
+const GUEST_IDENTITY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function accountStatusCommand(status: 'active' | 'suspended'): Command {
   return async (argv, context) => {
@@ -173,6 +176,13 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   ...WIDGET_COMMANDS,
+
+  async 'logs identity-ref'(argv, context) {
+    const parsed = parse(argv, {}, { min: 1, max: 1, names: 'the guest identity' });
+    const identity = (parsed.positionals[0] ?? '').toLowerCase();
+    if (!GUEST_IDENTITY.test(identity)) throw new UsageError('a guest identity is a UUID, as the Conversations API and the token answer show it');
+    context.out(context.logIdentityRef(identity));
+  },
 
   async migrate(argv, context) {
     const parsed = parse(argv, { 'create-database': { type: 'boolean' } }, NONE);

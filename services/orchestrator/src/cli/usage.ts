@@ -38,6 +38,10 @@ Configuration
                                    (per language); every problem in the file is listed, nothing is written
   config show SID                  the widget configuration in the import format
 
+Logs
+  logs identity-ref IDENTITY       how the services' log lines name this guest (id_ + a keyed hash under
+                                   LOG_IDENTITY_KEY, which must be their value): grep the logs for it
+
 Refused origins
   origins refused SID [--json]     the most recent distinct origins the allowed-origin check refused
                                    (at most 20, with counts and first/last seen): "why does the widget

@@ -1,4 +1,5 @@
-import { ConfigError, defaultDevSecretsDir } from '@webchat/config';
+import { ConfigError, defaultDevSecretsDir, devLogIdentityKey, logIdentityKeyBytes } from '@webchat/config';
+import { identityRef } from '@webchat/logger';
 import { Client, escapeIdentifier } from 'pg';
 import { createAccountRepository } from '../data-access/account-repository';
 import { createAgentRepository } from '../data-access/agent-repository';
@@ -29,6 +30,8 @@ export interface CliIo {
   connectTimeoutMs?: number;
   /** IDENTITY_SECRETS_KEY; null when it is not configured (production); default the development key in `devSecretsDir`. */
   identitySecretsKey?: string | null;
+  /** LOG_IDENTITY_KEY; null when it is not configured (production); default the development key in `devSecretsDir`. */
+  logIdentityKey?: string | null;
 }
 
 export const EXIT_OK = 0;
@@ -53,6 +56,11 @@ function identitySecretsKeyOf(io: CliIo): string {
     throw new UsageError('this command stores a secret sealed with IDENTITY_SECRETS_KEY: set it (the orchestrator\'s value)');
   }
   return io.identitySecretsKey ?? devIdentitySecretsKey(io.devSecretsDir ?? defaultDevSecretsDir());
+}
+
+function logIdentityKeyOf(io: CliIo): string {
+  if (io.logIdentityKey === null) throw new UsageError("this command names a guest as the services' logs do, under LOG_IDENTITY_KEY: set it (their value)");
+  return io.logIdentityKey ?? devLogIdentityKey(io.devSecretsDir ?? defaultDevSecretsDir());
 }
 
 /** One line and an exit code for anything a command throws. */
@@ -149,6 +157,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       repository: createIdentitySecretRepository(connect()),
       sealer: new IdentitySecretSealer(identitySecretsKeyOf(io)),
     }),
+    logIdentityRef: (identity) => identityRef(identity, logIdentityKeyBytes(logIdentityKeyOf(io))),
     devSecretsDir: io.devSecretsDir ?? defaultDevSecretsDir(),
     out: line(io.stdout),
     note: line(io.stderr),
@@ -180,6 +189,7 @@ export async function main(): Promise<void> {
     databaseSource: config.source,
     allowLocalWebhookUrls: config.allowLocalWebhookUrls,
     identitySecretsKey: config.identitySecretsKey,
+    logIdentityKey: config.logIdentityKey,
     stdout: process.stdout,
     stderr: process.stderr,
   });
